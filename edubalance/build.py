@@ -1,0 +1,45 @@
+"""Building a database from scratch: from the demo recipe or from a workbook."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .importer import ImportResult, import_tables, sha256_of
+from .reading import UnreadableFile, read_source, tables_from_frames
+
+DEMO_FILE_NAME = "演示数据配方"
+
+
+def demo_tables():
+    from .demo import build_demo_tables
+
+    frames = build_demo_tables()
+    h = hashlib.sha256()
+    for name, df in frames.items():
+        h.update(name.encode())
+        h.update(df.to_csv(index=False).encode())
+    return tables_from_frames(frames, DEMO_FILE_NAME), h.hexdigest()
+
+
+def build_database(db: Path, workbook: str | Path | None = None) -> ImportResult:
+    """A fresh database (the previous file, if any, is kept in history/)."""
+    db = Path(db)
+    if workbook is None:
+        tables, sha = demo_tables()
+        return import_tables(
+            tables, db, fresh=True, user="系统", file_name=DEMO_FILE_NAME, sha=sha, action="build", meta={"demo": "1"}
+        )
+    path = Path(workbook)
+    try:
+        tables = read_source(path)
+    except UnreadableFile as exc:
+        from .problems import Problems
+
+        problems = Problems()
+        problems.add(path.name, None, "", "", str(exc))
+        return ImportResult(False, problems, db_path=db)
+    sha = sha256_of(path) if path.is_file() else ""
+    return import_tables(
+        tables, db, fresh=True, user="命令行", file_name=path.name, sha=sha, action="build", meta={"demo": "0"}
+    )

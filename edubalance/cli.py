@@ -1,0 +1,108 @@
+"""Command line: python -m edubalance build|check|import|query|export|bench (DESIGN.md §3.1)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .paths import db_path
+
+
+def _print_problems(problems) -> None:
+    for p in problems.items:
+        print(p.line())
+
+
+def cmd_build(args) -> int:
+    from .build import build_database
+
+    db = db_path(args.db)
+    result = build_database(db, workbook=args.source)
+    if not result.ok:
+        _print_problems(result.problems)
+        print(f"构建失败：{len(result.problems.errors)} 个错误；数据库未改动。", file=sys.stderr)
+        return 1
+    print(f"已构建 {db}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .importer import check_file
+
+    problems = check_file(args.workbook)
+    _print_problems(problems)
+    if problems.errors:
+        print(f"共 {len(problems.errors)} 个错误、{len(problems.warnings)} 个警告。", file=sys.stderr)
+        return 1
+    print(f"校验通过（{len(problems.warnings)} 个警告）。")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .importer import import_file
+
+    db = db_path(args.db)
+    result = import_file(args.workbook, db, replace_years=args.replace_years, user=args.user)
+    _print_problems(result.problems)
+    if not result.ok:
+        print(f"导入被拒绝：{len(result.problems.errors)} 个错误；数据库未改动。", file=sys.stderr)
+        return 1
+    print(f"已导入 {db}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
+    return 0
+
+
+def cmd_query(args) -> int:
+    from . import db as dbmod
+
+    params = {}
+    for item in args.param:
+        if "=" not in item:
+            print(f"参数格式应为 key=value：{item}", file=sys.stderr)
+            return 2
+        k, v = item.split("=", 1)
+        params[k.strip()] = v.strip()
+    try:
+        q = dbmod.load_query(args.name)
+        dbmod.coerce_params(q, params)
+    except dbmod.QueryError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    df = dbmod.run(args.name, params, db=db_path(args.db))
+    if args.format == "json":
+        sys.stdout.write(df.to_json(orient="records", force_ascii=False, date_format="iso"))
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m edubalance", description="城乡教育均衡监测看板 命令行")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="由演示数据配方（或 --from 工作簿）构建数据库")
+    p.add_argument("--db")
+    p.add_argument("--from", dest="source", help="工作簿（.xlsx / .csv / CSV 文件夹）")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("check", help="只校验工作簿，列出全部问题")
+    p.add_argument("workbook")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("import", help="校验并原子导入工作簿")
+    p.add_argument("workbook")
+    p.add_argument("--db")
+    p.add_argument("--replace-years", action="store_true", help="替换数据库中已有的学年")
+    p.add_argument("--user", default="命令行")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("query", help="运行 queries/ 中的命名查询")
+    p.add_argument("name")
+    p.add_argument("--db")
+    p.add_argument("--param", action="append", default=[])
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.set_defaults(func=cmd_query)
+
+    args = parser.parse_args(argv)
+    return args.func(args)

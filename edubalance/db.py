@@ -1,0 +1,110 @@
+"""Read access to the database: named queries from queries/*.sql with $named parameters.
+
+Readers open the file read-only. Because imports swap a new file in with os.replace, a
+reader keeps the file it opened; `signature()` tells callers (the app's caches) when the
+path now points at a newer file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .paths import QUERIES_DIR
+
+PARAM_LINE = re.compile(r"^--\s*param:\s*(\w+)\s+(int|text|float)\s*(.*)$")
+HEADER_LINE = re.compile(r"^--\s*(name|purpose|columns):\s*(.*)$")
+
+
+class QueryError(Exception):
+    """Unknown query, unknown or missing parameter, or a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    sql: str
+    params: tuple[tuple[str, str, str], ...]  # (name, type, description)
+    purpose: str
+    columns: str
+
+
+def list_queries() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
+
+
+@lru_cache(maxsize=None)
+def load_query(name: str) -> NamedQuery:
+    if not re.fullmatch(r"[a-z0-9_]+", name) or not (QUERIES_DIR / f"{name}.sql").exists():
+        raise QueryError(f"未知的查询：{name}（可用：{', '.join(list_queries())}）")
+    sql = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    params, header = [], {"purpose": [], "columns": []}
+    last = None
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        m = PARAM_LINE.match(line)
+        if m:
+            params.append((m.group(1), m.group(2), m.group(3).strip()))
+            last = None
+            continue
+        m = HEADER_LINE.match(line)
+        if m:
+            last = m.group(1)
+            if last in header:
+                header[last].append(m.group(2).strip())
+        elif last in header:
+            header[last].append(line.lstrip("-").strip())
+    return NamedQuery(name, sql, tuple(params), " ".join(header["purpose"]), " ".join(header["columns"]))
+
+
+def coerce_params(q: NamedQuery, given: dict) -> dict:
+    declared = {n: t for n, t, _ in q.params}
+    unknown = set(given) - set(declared)
+    if unknown:
+        raise QueryError(f"查询 {q.name} 没有参数：{', '.join(sorted(unknown))}（参数：{', '.join(declared) or '无'}）")
+    missing = set(declared) - set(given)
+    if missing:
+        raise QueryError(f"查询 {q.name} 缺少参数：{', '.join(sorted(missing))}")
+    out = {}
+    for name, typ in declared.items():
+        value = given[name]
+        try:
+            out[name] = int(value) if typ == "int" else float(value) if typ == "float" else str(value)
+        except (TypeError, ValueError) as exc:
+            raise QueryError(f"参数 {name} 应为 {typ}：{value!r}") from exc
+    return out
+
+
+def signature(db: Path) -> tuple:
+    """Identity of the file behind the path now; changes when an import swaps a new file in."""
+    try:
+        st = os.stat(db)
+    except FileNotFoundError:
+        return (str(db), None)
+    return (str(db), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def connect(db: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(db).exists():
+        raise FileNotFoundError(f"数据库不存在：{db}")
+    return duckdb.connect(str(db), read_only=True)
+
+
+def run(name: str, params: dict | None = None, *, db: Path | None = None, con=None) -> pd.DataFrame:
+    """Run a named query; pass an open read-only connection to reuse it."""
+    q = load_query(name)
+    values = coerce_params(q, params or {})
+    own = con is None
+    con = connect(db) if own else con
+    try:
+        return con.execute(q.sql, values).df()
+    finally:
+        if own:
+            con.close()

@@ -1,0 +1,20 @@
+"""Where things live. `EDUBALANCE_DB` overrides the default database path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+QUERIES_DIR = ROOT / "queries"
+STATIC_DIR = ROOT / "static"
+GEO_DIR = ROOT / "geo"
+DEFAULT_DB = DATA_DIR / "edubalance.duckdb"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("EDUBALANCE_DB")
+    return Path(env) if env else DEFAULT_DB

@@ -1,0 +1,107 @@
+-- Views shared by the named queries (created in the database file at every build).
+-- Thresholds come from ref_standards; classifications from ref_ur_codes and ref_class_bands.
+
+-- One row per school, school year and stage segment, with school and town attributes and
+-- the derived class-size counts.
+CREATE OR REPLACE VIEW v_band_classes AS
+SELECT year, school_id, stage, band, classes_in_band
+FROM (
+    UNPIVOT school_years
+    ON band_le25, band_26_30, band_31_35, band_36_40, band_41_45,
+       band_46_50, band_51_55, band_56_65, band_ge66
+    INTO NAME band VALUE classes_in_band
+);
+
+CREATE OR REPLACE VIEW v_class_counts AS
+SELECT
+    b.year, b.school_id, b.stage,
+    coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound > cs.value), 0) AS over_standard_classes,
+    coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound >= bc.value), 0) AS big_classes,
+    coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound >= sb.value), 0) AS super_big_classes
+FROM v_band_classes AS b
+JOIN ref_class_bands AS rb ON rb.band = b.band
+LEFT JOIN ref_standards AS cs ON cs.indicator_key = 'class_size_standard' AND cs.scope = b.stage
+LEFT JOIN ref_standards AS bc ON bc.indicator_key = 'big_class_min' AND bc.scope = b.stage
+LEFT JOIN ref_standards AS sb ON sb.indicator_key = 'super_big_class_min' AND sb.scope = b.stage
+GROUP BY ALL;
+
+CREATE OR REPLACE VIEW v_segments AS
+SELECT
+    y.*,
+    s.school_name, s.school_type, s.ownership, s.inclusive, s.ur_code, s.is_central,
+    s.is_boarding, s.is_standardized, s.parent_school_id, s.group_name, s.lon, s.lat,
+    s.opened_year, s.closed_year,
+    t.town_code, t.town_name, t.town_kind,
+    u.area,
+    c.over_standard_classes, c.big_classes, c.super_big_classes,
+    -- The 优质均衡 assessment covers 小学 and 初中 segments of ordinary schools; special
+    -- schools are out, and so are 教学点 below the registry's pupil threshold (STANDARDS §1.1).
+    (
+        y.stage IN ('小学', '初中')
+        AND s.school_type <> '特殊教育学校'
+        AND y.students > 0
+        AND NOT (s.school_type = '教学点' AND y.students < coalesce(tp.value, 0))
+    ) AS in_cv
+FROM school_years AS y
+JOIN schools AS s USING (school_id)
+JOIN towns AS t ON t.town_code = s.town_code
+LEFT JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
+LEFT JOIN v_class_counts AS c ON c.year = y.year AND c.school_id = y.school_id AND c.stage = y.stage
+LEFT JOIN ref_standards AS tp
+    ON tp.indicator_key = 'cv_exclude_teaching_point_below' AND tp.scope = '教学点';
+
+-- Long form: one row per segment and measure (raw amounts R and bases P).
+CREATE OR REPLACE VIEW v_measures AS
+SELECT year, school_id, stage, town_code, area, in_cv, measure, amount
+FROM (
+    UNPIVOT (
+        SELECT
+            year, school_id, stage, town_code, area, in_cv,
+            students::DOUBLE AS students, classes::DOUBLE AS classes, teachers::DOUBLE AS teachers,
+            teachers_above_degree::DOUBLE AS teachers_above_degree,
+            backbone_teachers::DOUBLE AS backbone_teachers,
+            pe_art_teachers::DOUBLE AS pe_art_teachers,
+            certified_teachers::DOUBLE AS certified_teachers,
+            teaching_area_m2::DOUBLE AS teaching_area_m2,
+            sports_area_m2::DOUBLE AS sports_area_m2,
+            equipment_yuan::DOUBLE AS equipment_yuan,
+            multimedia_rooms::DOUBLE AS multimedia_rooms,
+            music_rooms::DOUBLE AS music_rooms,
+            art_rooms::DOUBLE AS art_rooms,
+            boarders::DOUBLE AS boarders,
+            left_behind::DOUBLE AS left_behind,
+            disabled_inclusive::DOUBLE AS disabled_inclusive,
+            exchanged_teachers::DOUBLE AS exchanged_teachers,
+            exchanged_backbone::DOUBLE AS exchanged_backbone,
+            exchange_eligible::DOUBLE AS exchange_eligible,
+            over_standard_classes::DOUBLE AS over_standard_classes,
+            big_classes::DOUBLE AS big_classes,
+            super_big_classes::DOUBLE AS super_big_classes
+        FROM v_segments
+    )
+    ON COLUMNS(* EXCLUDE (year, school_id, stage, town_code, area, in_cv))
+    INTO NAME measure VALUE amount
+);
+
+-- School-level indicators of the registry, per segment: numerator R, base P, value k·R/P.
+CREATE OR REPLACE VIEW v_indicator_values AS
+SELECT
+    n.year, n.school_id, n.stage, n.town_code, n.area, n.in_cv,
+    i.key AS indicator, i.name_zh AS indicator_name, i.unit, i.group_zh, i.direction,
+    i.scale::DOUBLE AS scale,
+    n.amount AS numerator,
+    d.amount AS denominator,
+    CASE WHEN d.amount > 0 THEN i.scale::DOUBLE * n.amount / d.amount END AS value
+FROM ref_indicators AS i
+JOIN v_measures AS n ON n.measure = i.numerator
+JOIN v_measures AS d
+    ON d.measure = i.denominator AND d.year = n.year AND d.school_id = n.school_id AND d.stage = n.stage
+WHERE i.level = 'school'
+  AND list_contains(string_split(i.stages, ';'), n.stage);
+
+-- The 7 优质均衡 resource indicators with their per-stage standards.
+CREATE OR REPLACE VIEW v_balance_values AS
+SELECT v.*, s.value AS standard
+FROM v_indicator_values AS v
+JOIN ref_standards AS s ON s.indicator_key = v.indicator AND s.scope = v.stage AND s.comparator = '>='
+WHERE v.in_cv AND v.group_zh = '义务教育优质均衡（资源配置）';

@@ -1,0 +1,40 @@
+-- name: town_gaps
+-- purpose: every school-level registry indicator of the stage, per town, as a
+--          pupil-weighted ratio k·ΣR/ΣP over all the town's segments of that stage
+--          (never a mean of school ratios), against the city value and the standard.
+-- param: year int 学年（起始年）
+-- param: stage text 学段（学前/小学/初中/高中/特教）
+-- columns: town_code, town_name, town_kind, indicator, indicator_name, unit, direction,
+--          town_value, city_value, gap, ratio_to_city, standard, students
+WITH v AS (
+    SELECT * FROM v_indicator_values WHERE year = $year AND stage = $stage
+),
+town AS (
+    SELECT town_code, indicator, any_value(indicator_name) AS indicator_name, any_value(unit) AS unit,
+           any_value(direction) AS direction,
+           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS town_value
+    FROM v GROUP BY town_code, indicator
+),
+city AS (
+    SELECT indicator,
+           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS city_value
+    FROM v GROUP BY indicator
+),
+pupils AS (
+    SELECT town_code, sum(students) AS students
+    FROM v_segments WHERE year = $year AND stage = $stage GROUP BY town_code
+)
+SELECT
+    t.town_code, tw.town_name, tw.town_kind, t.indicator, t.indicator_name, t.unit, t.direction,
+    t.town_value, c.city_value,
+    t.town_value - c.city_value AS gap,
+    CASE WHEN c.city_value <> 0 THEN t.town_value / c.city_value END AS ratio_to_city,
+    s.value AS standard,
+    p.students
+FROM town AS t
+JOIN city AS c USING (indicator)
+JOIN towns AS tw USING (town_code)
+LEFT JOIN pupils AS p USING (town_code)
+LEFT JOIN ref_standards AS s ON s.indicator_key = t.indicator AND s.scope = $stage
+JOIN ref_indicators AS ri ON ri.key = t.indicator
+ORDER BY ri.rowid, t.town_code;
