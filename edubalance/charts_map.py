@@ -66,6 +66,19 @@ def _marker_sizes(students: pd.Series) -> np.ndarray:
     return 5 + 13 * np.sqrt(s / top)
 
 
+def _label_colors(features: list, tv: pd.DataFrame, reverse: bool) -> list[str]:
+    """White names on the dark end of a light-to-dark scale, near-black elsewhere."""
+    values = dict(zip(tv["town_code"], tv["value"]))
+    lo, hi = (tv["value"].min(), tv["value"].max()) if len(tv) else (0.0, 0.0)
+    colors = []
+    for f in features:
+        v = values.get(f["id"])
+        frac = 0.0 if v is None or hi <= lo else (v - lo) / (hi - lo)
+        frac = 1 - frac if reverse and v is not None else frac
+        colors.append("#ffffff" if frac > 0.6 else "#111827")
+    return colors
+
+
 def _note(text: str, x: float, xanchor: str, y: float = 0.0) -> dict:
     return {
         "text": text,
@@ -107,9 +120,7 @@ def town_map(
     """
     fig = go.Figure()
     features = geojson.get("features", [])
-    names = {
-        f["id"]: f.get("properties", {}).get("town_name", f["id"]) for f in features
-    }
+    names = {f["id"]: f.get("properties", {}).get("town_name", f["id"]) for f in features}
 
     tv = town_values.copy()
     tv["town_code"] = tv["town_code"].astype(str)
@@ -150,10 +161,7 @@ def town_map(
                     "len": 0.6,
                     "tickformat": value_format,
                 },
-                hovertemplate=(
-                    f"%{{customdata}}<br>{value_label}：%{{z:{value_format}}}{unit_suffix}"
-                    "<extra></extra>"
-                ),
+                hovertemplate=(f"%{{customdata}}<br>{value_label}：%{{z:{value_format}}}{unit_suffix}<extra></extra>"),
                 name=value_label,
             )
         )
@@ -166,9 +174,7 @@ def town_map(
         sc["lat"] = pd.to_numeric(sc["lat"], errors="coerce")
         minx, miny, maxx, maxy = bounds
         pad = 0.1 * max(maxx - minx, maxy - miny)
-        near = sc["lon"].between(minx - pad, maxx + pad) & sc["lat"].between(
-            miny - pad, maxy + pad
-        )
+        near = sc["lon"].between(minx - pad, maxx + pad) & sc["lat"].between(miny - pad, maxy + pad)
         dropped = int((~near).sum())
         if dropped:
             notes.append(f"{dropped}所学校坐标缺失或在县域外，未绘制")
@@ -186,8 +192,7 @@ def town_map(
                 mode="text",
                 textfont={
                     "size": 11,
-                    "color": "#111827",
-                    "shadow": "1px 1px 2px #ffffff",
+                    "color": _label_colors(features, tv, reverse_scale),
                 },
                 hoverinfo="skip",
                 showlegend=False,
@@ -236,16 +241,10 @@ def town_map(
     return fig
 
 
-def _add_school_points(
-    fig: go.Figure, sc: pd.DataFrame, color_label: str | None
-) -> None:
+def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None) -> None:
     sc = sc.reset_index(drop=True)
     sizes = _marker_sizes(sc["students"]) if "students" in sc else np.full(len(sc), 7.0)
-    students = (
-        pd.to_numeric(sc["students"], errors="coerce")
-        if "students" in sc
-        else pd.Series(np.nan, index=sc.index)
-    )
+    students = pd.to_numeric(sc["students"], errors="coerce") if "students" in sc else pd.Series(np.nan, index=sc.index)
     custom = np.c_[
         sc.get("school_name", pd.Series("", index=sc.index)).astype(str),
         sc.get("school_type", pd.Series("", index=sc.index)).astype(str),
@@ -255,11 +254,7 @@ def _add_school_points(
     marker_base = {"line": {"color": "#ffffff", "width": 0.8}, "opacity": 0.9}
 
     color = sc.get("color_value")
-    numeric = (
-        color is not None
-        and pd.api.types.is_numeric_dtype(color)
-        and color.notna().any()
-    )
+    numeric = color is not None and pd.api.types.is_numeric_dtype(color) and color.notna().any()
     if numeric:
         fig.add_trace(
             go.Scattergeo(
@@ -282,17 +277,14 @@ def _add_school_points(
                         "yanchor": "top",
                     },
                 },
-                hovertemplate=hover
-                + f"<br>{color_label or '数值'}：%{{marker.color:,.1f}}<extra></extra>",
+                hovertemplate=hover + f"<br>{color_label or '数值'}：%{{marker.color:,.1f}}<extra></extra>",
                 name=color_label or "学校",
                 showlegend=False,
             )
         )
         return
 
-    groups = (
-        color if color is not None and color.notna().any() else sc.get("school_type")
-    )
+    groups = color if color is not None and color.notna().any() else sc.get("school_type")
     if groups is None:
         groups = pd.Series("学校", index=sc.index)
     groups = groups.fillna("其他").astype(str)

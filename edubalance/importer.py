@@ -232,7 +232,9 @@ def import_tables(
         if problems.errors:
             return ImportResult(False, problems, db_path=db)
         years = sorted(
-            set().union(*[set(parsed[s.key].frame["year"].dropna().astype(int)) for s in SHEETS if s.yearly and s.key in parsed])
+            set().union(
+                *[set(parsed[s.key].frame["year"].dropna().astype(int)) for s in SHEETS if s.yearly and s.key in parsed]
+            )
         )
         replaced = sorted(set(years) & set().union(*existing.years.values())) if existing.years else []
         result = {}
@@ -248,7 +250,9 @@ def import_tables(
         return ImportResult(True, problems, result, db, backup)
 
 
-def import_file(path: str | Path, db: Path, *, replace_years: bool = False, user: str = "命令行", fresh=False) -> ImportResult:
+def import_file(
+    path: str | Path, db: Path, *, replace_years: bool = False, user: str = "命令行", fresh=False
+) -> ImportResult:
     path = Path(path)
     try:
         tables = read_source(path)

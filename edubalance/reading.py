@@ -201,7 +201,5 @@ def tables_from_frames(frames: dict, source: str = "内置数据") -> list[RawTa
         header = [normalise_text(str(c)) for c in df.columns]
         rows = [[cell_text(v) for v in r] for r in df.itertuples(index=False, name=None)]
         keep = [i for i, r in enumerate(rows) if any(r)]
-        tables.append(
-            RawTable(sheet, f"{source}·{sheet.zh}", header, [rows[i] for i in keep], [i + 2 for i in keep])
-        )
+        tables.append(RawTable(sheet, f"{source}·{sheet.zh}", header, [rows[i] for i in keep], [i + 2 for i in keep]))
     return tables

@@ -6,7 +6,7 @@ instead of holding literals, and read here for validation and the 方法说明 p
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -21,7 +21,7 @@ REGISTRIES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(table: str) -> pd.DataFrame:
     df = pd.read_csv(DATA_DIR / REGISTRIES[table], dtype=str, keep_default_na=False)
     df = df.apply(lambda s: s.str.strip())

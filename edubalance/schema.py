@@ -260,6 +260,7 @@ def sheet_for(name: str) -> Sheet | None:
     name = name.strip()
     return SHEETS_BY_ZH.get(name) or SHEETS_BY_KEY.get(name)
 
+
 # 城乡分类代码 -> the education-statistics bucket (STANDARDS.md §6.1).
 UR_AREAS = {
     "111": "城区",

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from . import registry
 from .problems import WARNING, Problems
 from .reading import RawTable, _header_key
 from .schema import (
+    CITY_FACTS,
     CLASS_BANDS,
     DESIGNATIONS,
     PART_OF_WHOLE,
@@ -26,13 +26,23 @@ from .schema import (
     STAGES_BY_TYPE,
     TASK_PROGRESS,
     TOWNS,
-    CITY_FACTS,
     Column,
     Sheet,
 )
 
 SCHOOL_CATEGORIES = ("11", "21", "22", "31", "32", "33", "34", "35", "36", "37", "41", "42", "51", "91", "92", "93")
-TRUE_WORDS = {"是": True, "y": True, "yes": True, "1": True, "true": True, "否": False, "n": False, "no": False, "0": False, "false": False}
+TRUE_WORDS = {
+    "是": True,
+    "y": True,
+    "yes": True,
+    "1": True,
+    "true": True,
+    "否": False,
+    "n": False,
+    "no": False,
+    "0": False,
+    "false": False,
+}
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 YEAR_RANGE = (1900, 2100)
@@ -133,7 +143,9 @@ def _parse_column(col: Column, raw: pd.Series, out: pd.DataFrame, sheet: Sheet, 
 def _parse_code(col: Column, raw: pd.Series, out, sheet, problems, county) -> pd.Series:
     empty = raw == ""
     sci = ~empty & raw.str.match(SCIENTIFIC)
-    _report(problems, out, raw, sci, sheet, col, "编码被 Excel 转成了科学计数法，位数已丢失；请把该列设为文本后重新填写")
+    _report(
+        problems, out, raw, sci, sheet, col, "编码被 Excel 转成了科学计数法，位数已丢失；请把该列设为文本后重新填写"
+    )
     text = raw.str.replace(r"\.0+$", "", regex=True)  # 440783001000.0 from a float cell
     width = 12 if col.kind == "code12" else 10
     value = text.copy()
@@ -148,7 +160,15 @@ def _parse_code(col: Column, raw: pd.Series, out, sheet, problems, county) -> pd
     _report(problems, out, raw, bad, sheet, col, f"应为{width}位数字编码")
     if col.kind == "code10":
         cat_bad = ~empty & digits & ~value.str[:2].isin(SCHOOL_CATEGORIES)
-        _report(problems, out, raw, cat_bad, sheet, col, "前两位不是有效的学校类别代码（如 11 幼儿园、21 小学、31 初中、34 高中、51 特教）")
+        _report(
+            problems,
+            out,
+            raw,
+            cat_bad,
+            sheet,
+            col,
+            "前两位不是有效的学校类别代码（如 11 幼儿园、21 小学、31 初中、34 高中、51 特教）",
+        )
         bad |= cat_bad
         if county:
             prov = ~empty & digits & ~cat_bad & (value.str[2:4] != county[:2])
@@ -218,7 +238,13 @@ def _check_towns(p: Parsed, problems: Problems, county: str | None):
     if county is not None:
         foreign = df["town_code"].notna() & (df["town_code"].str[:6] != county)
         for row, v in zip(df.loc[foreign, "_row"], df.loc[foreign, "town_code"]):
-            problems.add(TOWNS.zh, row, TOWNS.column("town_code").zh, v, f"不属于本县（县级代码 {county}）；一个数据库只存放一个县")
+            problems.add(
+                TOWNS.zh,
+                row,
+                TOWNS.column("town_code").zh,
+                v,
+                f"不属于本县（县级代码 {county}）；一个数据库只存放一个县",
+            )
     elif prefixes.nunique() > 1:
         main = prefixes.mode().iloc[0]
         foreign = df["town_code"].notna() & (df["town_code"].str[:6] != main)
@@ -233,7 +259,9 @@ def _coordinates(p: Parsed, lon: str, lat: str, problems: Problems):
         v = df[key]
         bad = v.notna() & ((v < lo) | (v > hi))
         for row, x in zip(df.loc[bad, "_row"], v[bad]):
-            problems.add(p.sheet.zh, row, p.sheet.column(key).zh, x, f"坐标超出中国范围（{lo}—{hi}），请检查经纬度是否填反")
+            problems.add(
+                p.sheet.zh, row, p.sheet.column(key).zh, x, f"坐标超出中国范围（{lo}—{hi}），请检查经纬度是否填反"
+            )
     one = df[lon].isna() != df[lat].isna()
     for row in df.loc[one, "_row"]:
         problems.add(p.sheet.zh, row, p.sheet.column(lon).zh, "", "经度和纬度应同时填写或同时留空")
@@ -259,7 +287,14 @@ def _check_schools(p: Parsed, all_schools: dict[str, str], problems: Problems):
         problems.add(SCHOOLS.zh, row, SCHOOLS.column("parent_school_id").zh, v, "所属学校不能是另一个教学点")
     inc = df["inclusive"].notna() & (tp != "幼儿园") & tp.notna()
     for row, v in zip(df.loc[inc, "_row"], df.loc[inc, "inclusive"]):
-        problems.add(SCHOOLS.zh, row, SCHOOLS.column("inclusive").zh, "是" if v else "否", "“普惠性”只适用于幼儿园，其他学校请留空", WARNING)
+        problems.add(
+            SCHOOLS.zh,
+            row,
+            SCHOOLS.column("inclusive").zh,
+            "是" if v else "否",
+            "“普惠性”只适用于幼儿园，其他学校请留空",
+            WARNING,
+        )
     closed = df["closed_year"].notna() & df["opened_year"].notna() & (df["closed_year"] < df["opened_year"])
     for row, v in zip(df.loc[closed, "_row"], df.loc[closed, "closed_year"]):
         problems.add(SCHOOLS.zh, row, SCHOOLS.column("closed_year").zh, v, "停办年份早于建校年份")
@@ -271,7 +306,9 @@ def _check_school_years(p: Parsed, all_schools: dict[str, str], problems: Proble
     sh = SCHOOL_YEARS
     tp = df["school_id"].map(all_schools)
     allowed = tp.map(lambda t: STAGES_BY_TYPE.get(t, ()) if isinstance(t, str) else ())
-    wrong = df["stage"].notna() & tp.notna() & ~pd.Series([s in a for s, a in zip(df["stage"], allowed)], index=df.index)
+    wrong = (
+        df["stage"].notna() & tp.notna() & ~pd.Series([s in a for s, a in zip(df["stage"], allowed)], index=df.index)
+    )
     for row, s, t in zip(df.loc[wrong, "_row"], df.loc[wrong, "stage"], tp[wrong]):
         problems.add(sh.zh, row, sh.column("stage").zh, s, f"{t}不应有“{s}”学段的数据")
     bands = [k for k, *_ in CLASS_BANDS]
@@ -345,7 +382,9 @@ def _check_tasks(p: Parsed, problems: Problems):
         problems.add(TASK_PROGRESS.zh, row, TASK_PROGRESS.column("target_id").zh, v, "目标登记表中没有这个任务编号")
 
 
-def validate(tables: list[RawTable], existing: Existing, replace_years: bool = False) -> tuple[dict[str, Parsed], Problems]:
+def validate(
+    tables: list[RawTable], existing: Existing, replace_years: bool = False
+) -> tuple[dict[str, Parsed], Problems]:
     """Parse and check all tables; returns parsed sheets keyed by table name and all problems."""
     problems = Problems()
     seen: dict[str, RawTable] = {}
@@ -368,7 +407,12 @@ def validate(tables: list[RawTable], existing: Existing, replace_years: bool = F
 
     for sheet in (TOWNS, SCHOOLS, SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, DESIGNATIONS, TASK_PROGRESS):
         if sheet.key in parsed:
-            _duplicates(parsed[sheet.key], sheet.unique, problems, "“" + "+".join(sheet.column(k).zh for k in sheet.unique) + "”")
+            _duplicates(
+                parsed[sheet.key],
+                sheet.unique,
+                problems,
+                "“" + "+".join(sheet.column(k).zh for k in sheet.unique) + "”",
+            )
             for extra in sheet.extra_unique:
                 _duplicates(parsed[sheet.key], extra, problems, "“" + "+".join(sheet.column(k).zh for k in extra) + "”")
 
@@ -379,7 +423,9 @@ def validate(tables: list[RawTable], existing: Existing, replace_years: bool = F
     schools = dict(existing.schools)
     if SCHOOLS.key in parsed:
         df = parsed[SCHOOLS.key].frame
-        schools.update({k: v for k, v in zip(df["school_id"], df["school_type"]) if k is not None and isinstance(v, str)})
+        schools.update(
+            {k: v for k, v in zip(df["school_id"], df["school_type"]) if k is not None and isinstance(v, str)}
+        )
         _reference(parsed[SCHOOLS.key], "town_code", towns, problems, "镇街")
         _check_schools(parsed[SCHOOLS.key], schools, problems)
     school_ids = set(schools)
@@ -408,7 +454,13 @@ def validate(tables: list[RawTable], existing: Existing, replace_years: bool = F
             present = existing.years.get(sheet.key, set())
             years = set(parsed[sheet.key].frame["year"].dropna().astype(int)) & present
             for y in sorted(years):
-                problems.add(sheet.zh, None, sheet.column("year").zh, y, f"数据库中已有 {y} 学年的数据；如需替换，请选择“替换已有学年”（命令行 --replace-years）")
+                problems.add(
+                    sheet.zh,
+                    None,
+                    sheet.column("year").zh,
+                    y,
+                    f"数据库中已有 {y} 学年的数据；如需替换，请选择“替换已有学年”（命令行 --replace-years）",
+                )
     return parsed, problems
 
 

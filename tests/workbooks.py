@@ -71,3 +71,32 @@ def oracle_frames(year: int = 2025) -> dict[str, pd.DataFrame]:
         "学校": frame("schools", schools),
         "学校年度": frame("school_years", years),
     }
+
+
+def write_xlsx(frames: dict[str, pd.DataFrame], path, title_rows: dict[str, str] | None = None) -> None:
+    """Write sheets with every cell as text (as a careful clerk would); optional title row above."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for name, df in frames.items():
+        ws = wb.add_worksheet(name)
+        r0 = 0
+        if title_rows and name in title_rows:
+            ws.write_string(0, 0, title_rows[name])
+            r0 = 1
+        for j, h in enumerate(df.columns):
+            ws.write_string(r0, j, str(h))
+        for i, row in enumerate(df.itertuples(index=False, name=None), start=r0 + 1):
+            for j, v in enumerate(row):
+                if v is not None and v != "":
+                    ws.write_string(i, j, str(v))
+    wb.close()
+
+
+def write_csv_folder(frames: dict[str, pd.DataFrame], folder, encoding: str = "utf-8") -> None:
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in frames.items():
+        (folder / f"{name}.csv").write_bytes(df.to_csv(index=False).encode(encoding))

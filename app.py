@@ -1,0 +1,22 @@
+"""城乡教育均衡监测看板 — entry point: page config, database check, navigation."""
+
+import streamlit as st
+
+from edubalance.bootstrap import ensure_database
+from edubalance.navigation import PAGES
+
+st.set_page_config(page_title="城乡教育均衡监测看板", page_icon=":material/school:", layout="wide")
+
+ensure_database()
+
+sections: dict[str, list] = {}
+for spec in PAGES:
+    if spec.admin_only and not st.session_state.get("is_admin"):
+        continue
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is PAGES[0])
+    )
+
+page = st.navigation(sections)
+st.sidebar.caption("城乡教育均衡监测看板")
+page.run()

@@ -1,0 +1,134 @@
+"""Chart builders: pure functions from query results to Plotly figures (no Streamlit here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+OK_COLOR = "#2e7d32"
+BAD_COLOR = "#c62828"
+WARN_COLOR = "#ef6c00"
+NEUTRAL = "#1f5fa8"
+STAGE_COLORS = {"小学": "#1f5fa8", "初中": "#8e44ad", "高中": "#00897b", "学前": "#f39c12", "特教": "#6d4c41"}
+AREA_COLORS = {"城区": "#1f5fa8", "镇区": "#4caf50", "乡村": "#ef6c00"}
+
+
+def _layout(fig: go.Figure, *, height: int = 420, title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT, size=13),
+        height=height,
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        title=dict(text=title, x=0, xanchor="left") if title else None,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+    )
+    return fig
+
+
+def short_name(name: str) -> str:
+    for prefix in ("每百名学生拥有", "生均"):
+        if name.startswith(prefix):
+            return ("每百生" if prefix.startswith("每百") else "生均") + name[len(prefix) :]
+    return name
+
+
+def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """County CV per indicator and stage against each stage's cap (bars red when above)."""
+    stages = [s for s in ("小学", "初中") if s in set(cv["stage"])]
+    fig = make_subplots(
+        rows=1, cols=max(len(stages), 1), shared_yaxes=True, subplot_titles=stages, horizontal_spacing=0.04
+    )
+    for i, stage in enumerate(stages, start=1):
+        d = cv[cv["stage"] == stage]
+        names = [short_name(n) for n in d["indicator_name"]]
+        colors = [OK_COLOR if p else BAD_COLOR for p in d["passed"]]
+        fig.add_trace(
+            go.Bar(
+                x=d["cv"],
+                y=names,
+                orientation="h",
+                marker_color=colors,
+                text=[f"{v:.3f}" for v in d["cv"]],
+                textposition="outside",
+                name=stage,
+                showlegend=False,
+                hovertemplate="%{y}<br>差异系数 %{x:.3f}<extra>" + stage + "</extra>",
+            ),
+            row=1,
+            col=i,
+        )
+        cap = float(d["threshold"].iloc[0]) if len(d) else None
+        if cap is not None:
+            fig.add_vline(x=cap, line_dash="dash", line_color="#555", row=1, col=i, annotation_text=f"限值 {cap:.2f}")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="差异系数", rangemode="tozero")
+    return _layout(fig, height=380, title=title)
+
+
+def cv_trend(cv_all: pd.DataFrame, stage: str, title: str | None = None) -> go.Figure:
+    """CV of each indicator over the school years for one stage, with the cap."""
+    d = cv_all[cv_all["stage"] == stage].sort_values("year")
+    fig = go.Figure()
+    for name, g in d.groupby("indicator_name", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=g["year"],
+                y=g["cv"],
+                mode="lines+markers",
+                name=short_name(name),
+                hovertemplate="%{x}学年<br>差异系数 %{y:.3f}<extra>" + short_name(name) + "</extra>",
+            )
+        )
+    if len(d):
+        cap = float(d["threshold"].iloc[0])
+        fig.add_hline(y=cap, line_dash="dash", line_color=BAD_COLOR, annotation_text=f"{stage}限值 {cap:.2f}")
+    fig.update_xaxes(title_text="学年（起始年）", dtick=1)
+    fig.update_yaxes(title_text="差异系数", rangemode="tozero")
+    return _layout(fig, height=400, title=title)
+
+
+def compliance_matrix(comp: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Schools × indicators, coloured by value ÷ standard (red below 85%, amber below 100%)."""
+    d = comp.copy()
+    d["label"] = d["school_name"] + "（" + d["stage"] + "）"
+    d["short"] = d["indicator_name"].map(short_name)
+    order = d.drop_duplicates("label")[["label", "met_count"]].sort_values("met_count")["label"].tolist()
+    cols = d.drop_duplicates("short")["short"].tolist()
+    z = d.pivot_table(index="label", columns="short", values="ratio_to_standard", aggfunc="first").reindex(
+        index=order, columns=cols
+    )
+    zc = z.clip(upper=1.5)
+    fig = go.Figure(
+        go.Heatmap(
+            z=zc.values,
+            x=cols,
+            y=order,
+            zmin=0,
+            zmax=1.5,
+            colorscale=[
+                [0, BAD_COLOR],
+                [0.85 / 1.5, "#ffcdd2"],
+                [0.85 / 1.5 + 1e-6, "#ffe0b2"],
+                [1 / 1.5, "#ffe0b2"],
+                [1 / 1.5 + 1e-6, "#c8e6c9"],
+                [1, OK_COLOR],
+            ],
+            text=z.map(lambda v: "" if pd.isna(v) else f"{v:.0%}").values,
+            texttemplate="%{text}",
+            hovertemplate="%{y}<br>%{x}：达到标准的 %{text}<extra></extra>",
+            colorbar=dict(title="值÷标准", tickformat=".0%"),
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, height=max(320, 22 * len(order) + 80), title=title)
+
+
+def stacked_counts(df: pd.DataFrame, x: str, parts: dict[str, str], title: str | None = None, colors=None) -> go.Figure:
+    """Stacked bars of several count columns (parts: column -> legend label)."""
+    fig = go.Figure()
+    for i, (col, label) in enumerate(parts.items()):
+        fig.add_trace(go.Bar(x=df[x], y=df[col], name=label, marker_color=(colors or [None] * len(parts))[i]))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, height=340, title=title)

@@ -1,0 +1,131 @@
+"""Shared Streamlit plumbing for the pages: data access with caching, filters in the URL,
+banners, and the table-with-download block. Pages stay thin and hold no SQL."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import db as dbmod
+from .labels import labelled
+from .paths import db_path
+from .schema import STAGES
+
+COMPULSORY = ("小学", "初中")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _connection(signature: tuple):
+    # One read-only connection per database file; a swapped-in file has a new signature.
+    return dbmod.connect(Path(signature[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _query(name: str, params: tuple, signature: tuple) -> pd.DataFrame:
+    con = _connection(signature).cursor()  # a cursor per call: safe across script threads
+    try:
+        return dbmod.run(name, dict(params), con=con)
+    finally:
+        con.close()
+
+
+def database() -> Path:
+    return db_path()
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """A named query's result (cached per database file version)."""
+    return _query(name, tuple(sorted(params.items())), dbmod.signature(database())).copy()
+
+
+def dataset_info() -> dict:
+    return query("dataset_info").iloc[0].to_dict()
+
+
+def available_years() -> list[int]:
+    return [int(y) for y in query("school_years_available")["year"]]
+
+
+def _param(key: str, options: list, default):
+    raw = st.query_params.get(key)
+    for o in options:
+        if str(o) == raw:
+            return o
+    return default
+
+
+def year_filter(sidebar=True) -> int:
+    """School year from the URL (?year=), chosen in the sidebar; written back to the URL."""
+    years = available_years()
+    if not years:
+        st.warning("数据库中还没有学年数据，请先在“数据管理”中导入。")
+        st.stop()
+    where = st.sidebar if sidebar else st
+    current = _param("year", years, years[0])
+    year = where.selectbox("学年", years, index=years.index(current), format_func=school_year_label, key="flt_year")
+    st.query_params["year"] = str(year)
+    return year
+
+
+def stage_filter(options=STAGES, default="小学", sidebar=True) -> str:
+    where = st.sidebar if sidebar else st
+    options = list(options)
+    current = _param("stage", options, default if default in options else options[0])
+    stage = where.selectbox("学段", options, index=options.index(current), key="flt_stage")
+    st.query_params["stage"] = stage
+    return stage
+
+
+def school_year_label(year: int) -> str:
+    return f"{year}—{year + 1}学年"
+
+
+def banner(year: int | None = None) -> None:
+    info = dataset_info()
+    parts = []
+    if year is not None:
+        parts.append(f"数据学年：**{school_year_label(year)}**（秋季统计时点）")
+    if info.get("first_year") is not None and not pd.isna(info.get("first_year")):
+        parts.append(f"库中学年：{int(info['first_year'])}—{int(info['last_year'])}")
+    if info.get("is_demo"):
+        st.warning("**演示数据**：本库为按开平市真实镇街结构生成的模拟数据，不是官方统计数字。", icon="⚠️")
+    if parts:
+        st.caption(" · ".join(parts))
+
+
+def to_xlsx_bytes(df: pd.DataFrame, title: str) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+        sheet = (title[:28] or "数据").replace("/", "_")
+        df.to_excel(xw, sheet_name=sheet, index=False, startrow=1)
+        xw.sheets[sheet].write(0, 0, title)
+    return buf.getvalue()
+
+
+def table(df: pd.DataFrame, title: str, key: str, *, column_config=None, height=None) -> None:
+    """A table with Chinese headers and Excel and CSV downloads (CSV as UTF-8 with BOM so
+    Excel shows Chinese)."""
+    df = labelled(df)
+    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config, height=height or "auto")
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(
+        "下载 Excel",
+        to_xlsx_bytes(df, title),
+        file_name=f"{title}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key}",
+    )
+    c2.download_button(
+        "下载 CSV",
+        df.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{title}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+    )
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False, "topojsonURL": "app/static/topojson/"})

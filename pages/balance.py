@@ -1,0 +1,56 @@
+"""义务教育优质均衡: the county CVs against their caps, over the years, and each school's
+compliance with the 7 resource indicators (办法2017)."""
+
+import pandas as pd
+import streamlit as st
+
+from edubalance import charts, summaries, ui
+
+year = ui.year_filter()
+st.title("义务教育优质均衡")
+ui.banner(year)
+
+cv = ui.query("balance_cv", year=year)
+comp = ui.query("school_compliance", year=year)
+cv_all = pd.concat([ui.query("balance_cv", year=y) for y in ui.available_years()], ignore_index=True)
+
+st.subheader("校际差异系数（按在校生加权）")
+st.caption(
+    "差异系数 = 加权标准差 ÷ 全县均值，权重为各校（段）在校生数；九年一贯制、完全中学分学段计算，不足50人的教学点不计。"
+)
+ui.chart(charts.cv_bars(cv), key="bal_cv")
+with st.expander("表格：本学年差异系数"):
+    ui.table(cv.drop(columns=["indicator"]), f"差异系数_{year}", key="bal_cv_t")
+
+st.subheader("历年变化")
+tabs = st.tabs(["小学", "初中"])
+for tab, stage in zip(tabs, ["小学", "初中"]):
+    with tab:
+        ui.chart(charts.cv_trend(cv_all, stage), key=f"bal_trend_{stage}")
+with st.expander("表格：历年差异系数"):
+    ui.table(cv_all.drop(columns=["indicator"]), "差异系数_历年", key="bal_trend_t")
+
+st.subheader("学校资源配置达标情况")
+schools = summaries.school_pass_table(comp)
+c1, c2, c3 = st.columns(3)
+stage = c1.radio("学段", ["小学", "初中"], horizontal=True, key="bal_stage")
+towns = ["全部镇街"] + sorted(comp["town_name"].dropna().unique().tolist())
+town = c2.selectbox("镇街", towns, key="bal_town")
+only_failing = c3.toggle("只看未达标学校", value=True, key="bal_fail")
+sel = comp[comp["stage"] == stage]
+if town != "全部镇街":
+    sel = sel[sel["town_name"] == town]
+if only_failing:
+    sel = sel[~sel["passes_6_of_7"]]
+n_pass = int(schools.loc[schools["stage"] == stage, "passes_6_of_7"].sum())
+n_all = int((schools["stage"] == stage).sum())
+st.markdown(f"{stage}：**{n_pass}/{n_all}** 所学校（段）达到“至少6项达标、其余不低于85%”。")
+if sel.empty:
+    st.info("所选范围内没有需要显示的学校。")
+else:
+    ui.chart(charts.compliance_matrix(sel), key="bal_matrix")
+
+st.subheader("未达标学校及短板指标")
+ui.table(summaries.failing_indicators(comp), f"未达标学校_{year}", key="bal_fail_t")
+with st.expander("表格：全部学校×指标明细"):
+    ui.table(comp.drop(columns=["indicator"]), f"学校指标明细_{year}", key="bal_all_t")

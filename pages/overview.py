@@ -1,0 +1,84 @@
+"""总览: where the county stands this school year."""
+
+import streamlit as st
+
+from edubalance import charts, summaries, ui
+from edubalance.labels import labelled
+
+year = ui.year_filter()
+st.title("总览")
+ui.banner(year)
+
+cv = ui.query("balance_cv", year=year)
+comp = ui.query("school_compliance", year=year)
+cls = ui.query("class_size_summary", year=year)
+big = ui.query("oversized_schools", year=year)
+cov = ui.query("town_coverage", year=year)
+
+schools = summaries.school_pass_table(comp)
+zhen = int(cov["required"].sum())
+no_boarding = summaries.towns_missing(cov, "has_boarding")
+no_kg = summaries.towns_missing(cov, "has_central_kg")
+
+c = st.columns(6)
+p_ok, p_n = summaries.cv_passed(cv, "小学")
+j_ok, j_n = summaries.cv_passed(cv, "初中")
+caps = cv.groupby("stage")["threshold"].first()
+c[0].metric(
+    "小学差异系数达标",
+    f"{p_ok}/{p_n} 项",
+    help=f"每项指标校际差异系数 ≤ {caps.get('小学', float('nan')):.2f}（办法2017）",
+    border=True,
+)
+c[1].metric(
+    "初中差异系数达标",
+    f"{j_ok}/{j_n} 项",
+    help=f"每项指标校际差异系数 ≤ {caps.get('初中', float('nan')):.2f}（办法2017）",
+    border=True,
+)
+c[2].metric(
+    "学校资源配置达标",
+    f"{int(schools['passes_6_of_7'].sum())}/{len(schools)} 校段",
+    help="每校（段）7项指标中至少6项达标、其余不低于标准的85%",
+    border=True,
+)
+c[3].metric(
+    "大班额（≥56人）",
+    f"{int(cls['big_classes'].sum())} 个班",
+    help=f"其中超大班额（≥66人）{int(cls['super_big_classes'].sum())} 个",
+    border=True,
+)
+c[4].metric(
+    "缺公办寄宿制学校的镇", f"{len(no_boarding)}/{zhen}", help="方案：2025年每个乡镇（不含街道）至少一所", border=True
+)
+c[5].metric("缺规范化公办中心园的镇", f"{len(no_kg)}/{zhen}", help="方案：2025年每个乡镇1所以上", border=True)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("义务教育校际差异系数")
+    ui.chart(charts.cv_bars(cv), key="ov_cv")
+with right:
+    st.subheader("需补齐的镇")
+    st.markdown("**尚无公办寄宿制学校：** " + ("、".join(no_boarding) or "无"))
+    st.markdown("**尚无规范化公办中心幼儿园：** " + ("、".join(no_kg) or "无"))
+    st.subheader("班额与校额")
+    st.markdown(
+        "超标准班额（" + "、".join(f"{r.stage}>{r.standard:.0f}人" for r in cls.itertuples()) + "）："
+        f"**{int(cls['over_standard_classes'].sum())}** 个班；"
+        f"大校额学校：**{len(big)}** 所。"
+    )
+    if len(big):
+        st.dataframe(labelled(big[["school_name", "town_name", "students", "cap"]]), hide_index=True)
+
+with st.expander("表格：班额情况（按学段）"):
+    ui.table(
+        cls,
+        f"班额情况_{year}",
+        key="ov_cls",
+    )
+with st.expander("表格：各镇街寄宿制学校与中心幼儿园"):
+    ui.table(
+        cov,
+        f"镇街配置_{year}",
+        key="ov_cov",
+    )

@@ -1,0 +1,29 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from workbooks import oracle_frames  # noqa: E402
+
+from edubalance.importer import import_tables  # noqa: E402
+from edubalance.reading import tables_from_frames  # noqa: E402
+
+
+@pytest.fixture
+def oracle_db(tmp_path) -> Path:
+    db = tmp_path / "oracle.duckdb"
+    result = import_tables(tables_from_frames(oracle_frames()), db)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    return db
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    from edubalance.build import build_database
+
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    result = build_database(db)
+    assert result.ok, [p.line() for p in result.problems.errors[:20]]
+    return db
