@@ -5,7 +5,7 @@ import streamlit as st
 from edubalance.bootstrap import ensure_database
 from edubalance.navigation import PAGES
 
-st.set_page_config(page_title="城乡教育均衡监测看板", page_icon=":material/school:", layout="wide")
+st.set_page_config(page_title="城乡教育均衡监测看板", page_icon="static/favicon.png", layout="wide")
 
 ensure_database()
 

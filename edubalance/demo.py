@@ -569,12 +569,12 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
         if crowded:
             pr["ratio"] = 23.5
         pr["above"] = {"城区": 0.96, "镇区": 0.91, "乡村": 0.82}[area]
-        pr["backbone"] = 0.03 if point else {"城区": 0.205, "镇区": 0.15, "乡村": 0.08}[area]
+        pr["backbone"] = 0.02 if point else {"城区": 0.21, "镇区": 0.13, "乡村": 0.055}[area]
         pr["pe_art"] = 0.09 if point else {"城区": 0.165, "镇区": 0.155, "乡村": 0.13}[area]
     elif stage == "初中":
         pr["ratio"] = {"城区": 14.5, "镇区": 12.0, "乡村": 9.8}[area]
-        pr["above"] = {"城区": 0.91, "镇区": 0.85, "乡村": 0.76}[area]
-        pr["backbone"] = {"城区": 0.17, "镇区": 0.12, "乡村": 0.07}[area]
+        pr["above"] = {"城区": 0.91, "镇区": 0.83, "乡村": 0.7}[area]
+        pr["backbone"] = {"城区": 0.19, "镇区": 0.11, "乡村": 0.05}[area]
         pr["pe_art"] = {"城区": 0.15, "镇区": 0.14, "乡村": 0.12}[area]
     elif stage == "高中":
         pr.update(ratio=12.8, above=0.16 if area == "城区" else 0.09, backbone=0.2 if area == "城区" else 0.14)
@@ -586,11 +586,11 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
         pr.update(ratio=3.6, above=0.9, backbone=0.12, pe_art=0.15)
     pr["ratio"] *= u(0.72, 1.32) * (1.1 if lag else 1.0)
     pr["above"] = min(0.99, pr["above"] * u(0.88, 1.05) - (0.06 if lag else 0.0))
-    pr["backbone"] *= u(0.5, 1.5) * (0.45 if lag else 1.0)
-    pr["pe_art"] *= u(0.75, 1.25) * (0.8 if lag else 1.0)
+    pr["backbone"] *= u(0.35, 1.65) * (0.45 if lag else 1.0)
+    pr["pe_art"] *= u(0.55, 1.45) * (0.8 if lag else 1.0)
     # Where a school is behind per pupil it catches up: rural schools on 骨干 (targeted
     # training), urban ones on PE/art teachers (their classes are the largest).
-    pr["bb_growth"] = (0.03 if area == "城区" else 0.09) if stage == "小学" else (0.02 if area == "城区" else 0.03)
+    pr["bb_growth"] = (0.03 if area == "城区" else 0.07) if stage == "小学" else (0.02 if area == "城区" else 0.025)
     pr["pe_growth"] = 0.06 if area == "城区" else 0.015
     pr["cert"] = u(0.86, 0.95) if private else u(0.985, 1.0)
     pr["teachers_per_class"] = {"小学": 1.3, "初中": 2.2, "高中": 2.6, "学前": 1.6, "特教": 2.6}[stage]
@@ -614,9 +614,9 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
         eq = {"城区": u(1800, 2600), "镇区": u(1650, 2450), "乡村": u(1350, 2250)}[area]
     elif stage == "初中":
         ta, sa = {
-            "城区": (u(4.0, 5.9), u(4.8, 8.8)),
-            "镇区": (u(5.6, 8.0), u(9.5, 15.5)),
-            "乡村": (u(6.5, 11.0), u(11.0, 21.0)),
+            "城区": (u(3.8, 6.0), u(4.8, 8.8)),
+            "镇区": (u(5.5, 8.5), u(9.5, 15.5)),
+            "乡村": (u(6.5, 12.0), u(11.0, 21.0)),
         }[area]
         eq = {"城区": u(2300, 3200), "镇区": u(2000, 2900), "乡村": u(1650, 2700)}[area]
     elif stage == "高中":
@@ -699,10 +699,11 @@ def _school_year_rows(schools: list[dict], rng: np.random.Generator) -> pd.DataF
                 teachers = 0
                 if students:
                     teachers = max(math.ceil(classes * pr["teachers_per_class"]), round(students / ratio), 1)
-                above = rng.binomial(teachers, min(0.995, pr["above"] + 0.011 * t))
-                backbone = rng.binomial(teachers, min(0.5, pr["backbone"] * (1 + pr["bb_growth"] * t)))
-                pe_art = rng.binomial(teachers, min(0.5, pr["pe_art"] * (1 + pr["pe_growth"] * t)))
-                cert = teachers - rng.binomial(teachers, 1 - min(1.0, pr["cert"] + 0.005 * t))
+                # Staff composition moves smoothly: the school's own shares plus the trend.
+                above = round(teachers * min(0.995, pr["above"] + 0.011 * t))
+                backbone = round(teachers * min(0.5, pr["backbone"] * (1 + pr["bb_growth"] * t)))
+                pe_art = round(teachers * min(0.5, pr["pe_art"] * (1 + pr["pe_growth"] * t)))
+                cert = math.floor(teachers * min(1.0, pr["cert"] + 0.005 * t))
 
                 grow = pr["extend_by"] if pr["extend_year"] and y >= pr["extend_year"] else 1.0
                 teach_area = base * pr["teach_pp"] * grow

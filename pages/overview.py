@@ -20,25 +20,25 @@ zhen = int(cov["required"].sum())
 no_boarding = summaries.towns_missing(cov, "has_boarding")
 no_kg = summaries.towns_missing(cov, "has_central_kg")
 
-c = st.columns(6)
+c = st.columns(3) + st.columns(3)
 p_ok, p_n = summaries.cv_passed(cv, "小学")
 j_ok, j_n = summaries.cv_passed(cv, "初中")
 caps = cv.groupby("stage")["threshold"].first()
 c[0].metric(
     "小学差异系数达标",
-    f"{p_ok}/{p_n} 项",
+    f"{p_ok}/{p_n}",
     help=f"每项指标校际差异系数 ≤ {caps.get('小学', float('nan')):.2f}（办法2017）",
     border=True,
 )
 c[1].metric(
     "初中差异系数达标",
-    f"{j_ok}/{j_n} 项",
+    f"{j_ok}/{j_n}",
     help=f"每项指标校际差异系数 ≤ {caps.get('初中', float('nan')):.2f}（办法2017）",
     border=True,
 )
 c[2].metric(
-    "学校资源配置达标",
-    f"{int(schools['passes_6_of_7'].sum())}/{len(schools)} 校段",
+    "资源配置达标学校（段）",
+    f"{int(schools['passes_6_of_7'].sum())}/{len(schools)}",
     help="每校（段）7项指标中至少6项达标、其余不低于标准的85%",
     border=True,
 )
