@@ -27,6 +27,20 @@ def _layout(fig: go.Figure, *, height: int = 420, title: str | None = None) -> g
     return fig
 
 
+def _limit_line(fig: go.Figure, *, x=None, y=None, xref="x", yref="y", label="", color="#555") -> None:
+    """A dashed threshold line across the plot, as a plain layout shape (add_vline/add_hline
+    are an order of magnitude slower to build)."""
+    if x is not None:
+        shape = dict(type="line", x0=x, x1=x, xref=xref, y0=0, y1=1, yref=f"{yref.replace('y', 'y')} domain" if yref != "y" else "y domain")
+        note = dict(x=x, xref=xref, y=1, yref=shape["yref"], text=f"{label} {x:.2f}", showarrow=False, yanchor="bottom", font=dict(size=11, color=color))
+    else:
+        shape = dict(type="line", y0=y, y1=y, yref=yref, x0=0, x1=1, xref="paper")
+        note = dict(y=y, yref=yref, x=1, xref="paper", text=f"{label} {y:.2f}", showarrow=False, xanchor="right", yanchor="bottom", font=dict(size=11, color=color))
+    shape["line"] = dict(dash="dash", color=color, width=1.5)
+    fig.add_shape(shape)
+    fig.add_annotation(note)
+
+
 def short_name(name: str) -> str:
     for prefix in ("每百名学生拥有", "生均"):
         if name.startswith(prefix):
@@ -59,9 +73,8 @@ def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
             row=1,
             col=i,
         )
-        cap = float(d["threshold"].iloc[0]) if len(d) else None
-        if cap is not None:
-            fig.add_vline(x=cap, line_dash="dash", line_color="#555", row=1, col=i, annotation_text=f"限值 {cap:.2f}")
+        if len(d):
+            _limit_line(fig, x=float(d["threshold"].iloc[0]), xref="x" if i == 1 else f"x{i}", label="限值")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="差异系数", rangemode="tozero")
     return _layout(fig, height=380, title=title)
@@ -82,8 +95,7 @@ def cv_trend(cv_all: pd.DataFrame, stage: str, title: str | None = None) -> go.F
             )
         )
     if len(d):
-        cap = float(d["threshold"].iloc[0])
-        fig.add_hline(y=cap, line_dash="dash", line_color=BAD_COLOR, annotation_text=f"{stage}限值 {cap:.2f}")
+        _limit_line(fig, y=float(d["threshold"].iloc[0]), label=f"{stage}限值", color=BAD_COLOR)
     fig.update_xaxes(title_text="学年（起始年）", dtick=1)
     fig.update_yaxes(title_text="差异系数", rangemode="tozero")
     return _layout(fig, height=400, title=title)

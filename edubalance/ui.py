@@ -113,18 +113,29 @@ def table(df: pd.DataFrame, title: str, key: str, *, column_config=None, height=
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "下载 Excel",
-        to_xlsx_bytes(df, title),
+        lambda: to_xlsx_bytes(df, title),  # built only when clicked
         file_name=f"{title}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
     )
     c2.download_button(
         "下载 CSV",
-        df.to_csv(index=False).encode("utf-8-sig"),
+        lambda: df.to_csv(index=False).encode("utf-8-sig"),
         file_name=f"{title}.csv",
         mime="text/csv",
         key=f"csv_{key}",
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(_builder, name: str, args: tuple, kwargs: tuple):
+    return _builder(*args, **dict(kwargs))
+
+
+def figure(builder, *args, **kwargs):
+    """A chart builder's figure, built once per distinct input (plotly figures are slow to build)."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _figure(builder, name, args, tuple(sorted(kwargs.items())))
 
 
 def chart(fig, key: str) -> None:

@@ -4,7 +4,7 @@ compliance with the 7 resource indicators (办法2017)."""
 import pandas as pd
 import streamlit as st
 
-from edubalance import charts, summaries, ui
+from edubalance import charts, registry, summaries, ui
 
 year = ui.year_filter()
 st.title("义务教育优质均衡")
@@ -18,7 +18,7 @@ st.subheader("校际差异系数（按在校生加权）")
 st.caption(
     "差异系数 = 加权标准差 ÷ 全县均值，权重为各校（段）在校生数；九年一贯制、完全中学分学段计算，不足50人的教学点不计。"
 )
-ui.chart(charts.cv_bars(cv), key="bal_cv")
+ui.chart(ui.figure(charts.cv_bars, cv), key="bal_cv")
 with st.expander("表格：本学年差异系数"):
     ui.table(cv.drop(columns=["indicator"]), f"差异系数_{year}", key="bal_cv_t")
 
@@ -26,7 +26,7 @@ st.subheader("历年变化")
 tabs = st.tabs(["小学", "初中"])
 for tab, stage in zip(tabs, ["小学", "初中"]):
     with tab:
-        ui.chart(charts.cv_trend(cv_all, stage), key=f"bal_trend_{stage}")
+        ui.chart(ui.figure(charts.cv_trend, cv_all, stage), key=f"bal_trend_{stage}")
 with st.expander("表格：历年差异系数"):
     ui.table(cv_all.drop(columns=["indicator"]), "差异系数_历年", key="bal_trend_t")
 
@@ -48,7 +48,7 @@ st.markdown(f"{stage}：**{n_pass}/{n_all}** 所学校（段）达到“至少6�
 if sel.empty:
     st.info("所选范围内没有需要显示的学校。")
 else:
-    ui.chart(charts.compliance_matrix(sel), key="bal_matrix")
+    ui.chart(ui.figure(charts.compliance_matrix, sel), key="bal_matrix")
 
 st.subheader("未达标学校及短板指标")
 ui.table(summaries.failing_indicators(comp), f"未达标学校_{year}", key="bal_fail_t")

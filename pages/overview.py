@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from edubalance import charts, summaries, ui
+from edubalance import charts, registry, summaries, ui
 from edubalance.labels import labelled
 
 year = ui.year_filter()
@@ -42,10 +42,12 @@ c[2].metric(
     help="每校（段）7项指标中至少6项达标、其余不低于标准的85%",
     border=True,
 )
+big_min = registry.standard("big_class_min", "小学")
+super_min = registry.standard("super_big_class_min", "小学")
 c[3].metric(
-    "大班额（≥56人）",
+    f"大班额（≥{big_min:.0f}人）",
     f"{int(cls['big_classes'].sum())} 个班",
-    help=f"其中超大班额（≥66人）{int(cls['super_big_classes'].sum())} 个",
+    help=f"其中超大班额（≥{super_min:.0f}人）{int(cls['super_big_classes'].sum())} 个",
     border=True,
 )
 c[4].metric(
@@ -56,7 +58,7 @@ c[5].metric("缺规范化公办中心园的镇", f"{len(no_kg)}/{zhen}", help="�
 left, right = st.columns([3, 2])
 with left:
     st.subheader("义务教育校际差异系数")
-    ui.chart(charts.cv_bars(cv), key="ov_cv")
+    ui.chart(ui.figure(charts.cv_bars, cv), key="ov_cv")
 with right:
     st.subheader("需补齐的镇")
     st.markdown("**尚无公办寄宿制学校：** " + ("、".join(no_boarding) or "无"))
