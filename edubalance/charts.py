@@ -144,3 +144,71 @@ def stacked_counts(df: pd.DataFrame, x: str, parts: dict[str, str], title: str |
         fig.add_trace(go.Bar(x=df[x], y=df[col], name=label, marker_color=(colors or [None] * len(parts))[i]))
     fig.update_layout(barmode="stack")
     return _layout(fig, height=340, title=title)
+
+
+def category_bars(
+    categories: list[str],
+    series: dict[str, list],
+    *,
+    horizontal: bool = True,
+    stacked: bool = False,
+    value_format: str = ",.2f",
+    bad: list[bool] | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+    title: str | None = None,
+    font_size: int = 13,
+    height: int | None = None,
+) -> go.Figure:
+    """Bars of named series over categories (the meeting deck's charts on screen). With one
+    series, ``bad`` marks categories drawn red; ``reference`` draws a dashed standard line."""
+    palette = [NEUTRAL, WARN_COLOR, "#8e44ad", "#00897b", "#6d4c41"]
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        color = palette[i % len(palette)]
+        if bad is not None and len(series) == 1:
+            color = [BAD_COLOR if b else NEUTRAL for b in bad]
+        text = [None if v is None or pd.isna(v) else format(v, value_format) for v in values]
+        if stacked:
+            text = [None if t is None or not values[j] else t for j, t in enumerate(text)]
+        xy = {"x": values, "y": categories} if horizontal else {"x": categories, "y": values}
+        fig.add_trace(
+            go.Bar(
+                **xy,
+                name=name,
+                orientation="h" if horizontal else "v",
+                marker_color=color,
+                text=text,
+                textposition="inside" if stacked else "outside",
+                cliponaxis=False,
+                showlegend=len(series) > 1,
+                hovertemplate=("%{y}" if horizontal else "%{x}")
+                + "："
+                + ("%{x:" if horizontal else "%{y:")
+                + value_format
+                + "}<extra>"
+                + name
+                + "</extra>",
+            )
+        )
+    if stacked:
+        fig.update_layout(barmode="stack")
+    if reference is not None:
+        _limit_line(fig, **({"x": reference} if horizontal else {"y": reference}), label=reference_label)
+    axis = fig.update_xaxes if horizontal else fig.update_yaxes
+    axis(tickformat=value_format, rangemode="tozero", showgrid=False)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    n = len(categories)
+    fig = _layout(fig, height=height or (max(320, 28 * n + 120) if horizontal else 420), title=title)
+    # Explicit sizes: Streamlit's chart theme would otherwise shrink ticks and titles back.
+    fig.update_layout(
+        font={"size": font_size},
+        title_font_size=font_size + 1,
+        legend_font_size=font_size - 1,
+        uniformtext_minsize=max(font_size - 4, 8),
+    )
+    fig.update_xaxes(tickfont_size=font_size - 1)
+    fig.update_yaxes(tickfont_size=font_size - 1)
+    fig.update_traces(textfont_size=font_size - 1)
+    return fig

@@ -31,6 +31,24 @@ def cmd_check(args) -> int:
 
     problems = check_file(args.workbook)
     _print_problems(problems)
+    # Geometry findings (coordinates outside the county or far from the town's zone) are
+    # warnings: printed and counted, never a reason to fail.
+    from .geo_checks import workbook_findings
+
+    geo_warnings = workbook_findings(args.workbook)
+    for p in geo_warnings:
+        print(p.line())
+    problems.items.extend(geo_warnings)
+    # Data-quality findings (empty optional cells, year-on-year jumps, schools that vanish,
+    # totals that disagree) are warnings as well; coordinates are left to the block above.
+    from .quality import as_problems
+    from .quality import workbook_findings as quality_findings
+
+    if not problems.errors:
+        quality_warnings = as_problems(quality_findings(args.workbook, geometry=False))
+        for p in quality_warnings:
+            print(p.line())
+        problems.items.extend(quality_warnings)
     if problems.errors:
         print(f"共 {len(problems.errors)} 个错误、{len(problems.warnings)} 个警告。", file=sys.stderr)
         return 1
@@ -76,6 +94,24 @@ def cmd_query(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export_pptx import export_command
+
+    return export_command(args.kind, args.out, year=args.year, db=args.db, town=args.town)
+
+
+def cmd_set_password(args) -> int:
+    from .auth import set_password_cli
+
+    return set_password_cli(args.secrets)
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edubalance", description="城乡教育均衡监测看板 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +138,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--param", action="append", default=[])
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("export", help="导出汇报 PPT（--town 为镇街简报）或全部表格的 Excel 工作簿")
+    p.add_argument("kind", choices=["pptx", "xlsx"])
+    p.add_argument("--year", type=int, help="学年（起始年）；默认为库中最近的学年")
+    p.add_argument("--out", required=True)
+    p.add_argument("--db")
+    p.add_argument("--town", help="区划代码：导出该镇街的简报（仅 pptx）")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("set-password", help="设置“数据管理”的管理员密码（只保存 bcrypt 哈希）")
+    p.add_argument("--secrets", help="secrets.toml 路径（默认 .streamlit/secrets.toml）")
+    p.set_defaults(func=cmd_set_password)
+
+    p = sub.add_parser("bench", help="性能基准：查询集 DuckDB 与 pandas 对比、页面、导入、内存（DESIGN §9）")
+    p.add_argument("--scale", choices=["kaiping", "province"], default="province")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各项数值")
+    p.add_argument("--counties", type=int, default=120, help="省级规模的县数（默认 120）")
+    p.add_argument("--runs", type=int, default=5, help="查询集计时次数（取中位数）")
+    p.add_argument("--no-pages", action="store_true", help="不做页面计时")
+    p.add_argument("--no-memory", action="store_true", help="不测服务器内存")
+    p.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -6,6 +6,10 @@ and swaps the copy in with `os.replace`. Readers holding the old file keep readi
 readers see the new one; a crash at any point leaves the old file in place. Imports are
 serialised with an advisory lock on a separate `.lock` file, so a rejected import leaves
 the database byte-identical.
+
+Readers in the same process must open the file with `open_snapshot`: DuckDB keeps one
+database instance per path while any connection to it is open, so a plain
+`duckdb.connect(path)` made after a swap can still return the *old* file.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ import hashlib
 import json
 import os
 import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +40,16 @@ from .validate import Existing, Parsed, typed_frame, validate
 
 VIEWS_SQL = ROOT / "edubalance" / "sql" / "views.sql"
 HISTORY_DIR_NAME = "history"
+MAX_UPLOAD_MB = 20  # the same cap as [server] maxUploadSize in .streamlit/config.toml
+UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+# Tests only: seconds to sleep inside the staging step, so a test can kill an import midway.
+SLOW_APPLY_ENV = "EDUBALANCE_TEST_SLOW_APPLY"
+
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    pass
 
 
 @dataclass
@@ -63,10 +81,36 @@ def import_lock(db: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def open_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file the path points at *now*.
+
+    The file is attached to a fresh in-memory database instead of opened with
+    `duckdb.connect(path)`, which would reuse a cached instance of an older file while any
+    connection to that path is still open in this process (DuckDB caches instances by path).
+    The connection keeps reading the same file even if an import swaps another one in.
+    """
+    db = Path(db)
+    if not db.exists():
+        raise FileNotFoundError(f"数据库不存在：{db}")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{_sql_string(db)}' AS live (READ_ONLY)")
+        con.execute("USE live")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _sql_string(path: Path) -> str:
+    # ATTACH takes no parameters; the path is ours (db_path or history/), quotes doubled anyway.
+    return str(Path(path).resolve()).replace("'", "''")
+
+
 def read_existing(db: Path) -> Existing:
     if not db.exists():
         return Existing()
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_snapshot(db)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         ex = Existing()
@@ -124,11 +168,13 @@ def reference_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _apply(con: duckdb.DuckDBPyConnection, parsed: dict[str, Parsed], replace_years: bool) -> dict[str, int]:
+def _apply(
+    con: duckdb.DuckDBPyConnection, parsed: dict[str, Parsed], replace_years: bool, progress: Progress = _no_progress
+) -> dict[str, int]:
     rows = {}
-    for sheet in SHEETS:
-        if sheet.key not in parsed:
-            continue
+    todo = [s for s in SHEETS if s.key in parsed]
+    for i, sheet in enumerate(todo):
+        progress(0.35 + 0.45 * i / max(len(todo), 1), f"写入“{sheet.zh}”（{len(parsed[sheet.key].frame)} 行）")
         new = typed_frame(parsed[sheet.key])  # noqa: F841 - read by DuckDB's replacement scan
         if sheet.yearly:
             con.execute(f"DELETE FROM {sheet.key} WHERE year IN (SELECT DISTINCT year FROM new)")
@@ -189,14 +235,41 @@ def _staging_path(db: Path) -> Path:
     return db.parent / f".{db.name}.{os.getpid()}.tmp"
 
 
-def stage_and_swap(db: Path, work, *, fresh: bool = False) -> Path | None:
-    """Copy db (unless fresh), let work(con) change the copy, then swap it in. Returns the backup."""
+def _remove_stale_staging(db: Path) -> None:
+    """Delete staging files left by a killed import. Only called under the import lock, when
+    no other import can be staging, so every such file is garbage."""
+    for leftover in db.parent.glob(f".{db.name}.*.tmp*"):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+
+
+def _slow_apply_for_tests() -> None:
+    delay = os.environ.get(SLOW_APPLY_ENV)
+    if delay:
+        # Tell the test that the staging copy is being written, then hold the import there.
+        print(f"{SLOW_APPLY_ENV}: staging", file=sys.stderr, flush=True)
+        time.sleep(float(delay))
+
+
+def stage_and_swap(
+    db: Path,
+    work,
+    *,
+    fresh: bool = False,
+    source: Path | None = None,
+    progress: Progress = _no_progress,
+) -> Path | None:
+    """Copy db (or `source`, or nothing when fresh), let work(con) change the copy, then swap
+    it in. Returns the backup of the file it replaced. Call under `import_lock`."""
+    _remove_stale_staging(db)
     tmp = _staging_path(db)
-    if tmp.exists():
-        tmp.unlink()
     try:
-        if db.exists() and not fresh:
-            shutil.copy2(db, tmp)
+        origin = source if source is not None else (None if fresh else db)
+        if origin is not None and origin.exists():
+            progress(0.3, "复制数据库副本")
+            shutil.copy2(origin, tmp)
         con = duckdb.connect(str(tmp))
         try:
             _create_tables(con)
@@ -204,9 +277,11 @@ def stage_and_swap(db: Path, work, *, fresh: bool = False) -> Path | None:
             refresh_reference(con)
             work(con)
             con.execute("COMMIT")
+            progress(0.85, "写入检查点")
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        progress(0.92, "切换数据库（旧版本保存在 history/）")
         return swap_in(tmp, db)
     finally:
         if tmp.exists():
@@ -224,10 +299,16 @@ def import_tables(
     sha: str = "",
     action: str = "import",
     meta: dict[str, str] | None = None,
+    note: str = "",
+    progress: Progress | None = None,
 ) -> ImportResult:
     db = Path(db)
+    progress = progress or _no_progress
+    progress(0.02, "等待其他导入完成")
     with import_lock(db):
+        progress(0.05, "读取数据库现状")
         existing = Existing() if fresh else read_existing(db)
+        progress(0.15, "校验全部数据")
         parsed, problems = validate(tables, existing, replace_years=replace_years)
         if problems.errors:
             return ImportResult(False, problems, db_path=db)
@@ -240,13 +321,15 @@ def import_tables(
         result = {}
 
         def work(con):
-            result.update(_apply(con, parsed, replace_years))
-            _log(con, action, user, file_name, sha, result, replaced, len(problems.warnings))
+            result.update(_apply(con, parsed, replace_years, progress))
+            _slow_apply_for_tests()
+            _log(con, action, user, file_name, sha, result, replaced, len(problems.warnings), note)
             for key, value in (meta or {}).items():
                 con.execute("DELETE FROM meta WHERE key = ?", [key])
                 con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
-        backup = stage_and_swap(db, work, fresh=fresh)
+        backup = stage_and_swap(db, work, fresh=fresh, progress=progress)
+        progress(1.0, "导入完成")
         return ImportResult(True, problems, result, db, backup)
 
 
@@ -279,7 +362,7 @@ def check_file(path: str | Path, db: Path | None = None) -> Problems:
 
 def refresh_if_outdated(db: Path) -> bool:
     """Rebuild views and registries in a database made by an older version of the code."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_snapshot(db)
     try:
         try:
             current = con.execute("SELECT value FROM meta WHERE key = 'reference_version'").fetchone()
@@ -294,4 +377,133 @@ def refresh_if_outdated(db: Path) -> bool:
     return True
 
 
-__all__ = ["ImportResult", "import_file", "import_tables", "check_file", "SHEETS_BY_KEY"]
+@dataclass
+class Upload:
+    """Files handed in through the browser, read into raw tables (or the reasons they cannot be)."""
+
+    tables: list[RawTable]
+    problems: Problems
+    file_name: str  # for the import log: the file name, or the names of several CSVs
+    sha: str  # sha256 of the file; of the sorted (name, sha256) list for several files
+    size: int
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.tables) and not self.problems.errors
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Data rows read per sheet (Chinese sheet name)."""
+        return {t.sheet.zh: len(t.rows) for t in self.tables}
+
+
+def read_upload(files: list[tuple[str, bytes]], max_mb: float = MAX_UPLOAD_MB) -> Upload:
+    """Read uploaded files: one .xlsx workbook, or one CSV per sheet named after the sheet.
+
+    Streamlit already refuses files above maxUploadSize; the size is checked again here so
+    the cap holds whatever the server configuration says.
+    """
+    problems = Problems()
+    files = [(Path(name).name, data) for name, data in files]  # never a path from the browser
+    size = sum(len(data) for _, data in files)
+    names = "、".join(name for name, _ in files)
+    if len(files) == 1:
+        sha = hashlib.sha256(files[0][1]).hexdigest()
+    else:
+        h = hashlib.sha256()
+        for name, data in sorted(files):
+            h.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+        sha = h.hexdigest()
+    if not files:
+        problems.add("", None, "", "", "没有上传文件")
+    if size > max_mb * 1024 * 1024:
+        problems.add(names, None, "", f"{size / 1024 / 1024:.1f} MB", f"文件过大（上限 {max_mb:g} MB）")
+    for name, _ in files:
+        if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
+            problems.add(
+                name,
+                None,
+                "",
+                "",
+                f"不支持的文件类型“{Path(name).suffix or '无扩展名'}”（请上传 .xlsx 工作簿，或按表名命名的 .csv 文件）",
+            )
+    if len({n for n, _ in files}) < len(files):
+        problems.add(names, None, "", "", "上传了同名文件")
+    if problems.errors:
+        return Upload([], problems, names, sha, size)
+    with tempfile.TemporaryDirectory(prefix="edubalance-upload-") as folder:
+        tables: list[RawTable] = []
+        for name, data in files:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            try:
+                tables.extend(read_source(path))
+            except UnreadableFile as exc:
+                problems.add(name, None, "", "", str(exc))
+    return Upload(tables if not problems.errors else [], problems, names, sha, size)
+
+
+def check_tables(tables: list[RawTable], db: Path, replace_years: bool = False) -> Problems:
+    """Validate against the database as it is now; nothing is written."""
+    return validate(tables, read_existing(Path(db)), replace_years=replace_years)[1]
+
+
+def check_upload(upload: Upload, db: Path, replace_years: bool = False) -> Problems:
+    """Every problem of an upload: reading first, then validation against the database now."""
+    problems = Problems()
+    problems.items.extend(upload.problems.items)
+    if upload.readable:
+        found = check_tables(upload.tables, db, replace_years).items
+        # Sheet by sheet in workbook order, then row by row: the order a clerk fixes them in.
+        order = {t.sheet.zh: i for i, t in enumerate(upload.tables)}
+        found.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
+        problems.items.extend(found)
+    return problems
+
+
+TASK_FORM_NAME = "任务进展表单"
+
+
+def update_task(
+    db: Path,
+    target_id: str,
+    status: str,
+    *,
+    user: str,
+    note: str = "",
+    owner: str = "",
+    previous: str | None = None,
+    on: dt.date | None = None,
+) -> ImportResult:
+    """Record one qualitative task's status: a one-row 任务进展 table through the importer,
+    so it is validated, swapped in atomically and logged with who and when."""
+    from .reading import tables_from_frames
+
+    on = on or dt.date.today()
+    frame = pd.DataFrame(
+        [[target_id, on.isoformat(), status, note, owner]], columns=["任务编号", "更新日期", "状态", "说明", "责任单位"]
+    )
+    change = f"{target_id}：{previous or '（无记录）'} → {status}"
+    return import_tables(
+        tables_from_frames({"任务进展": frame}, TASK_FORM_NAME),
+        db,
+        user=user,
+        file_name=TASK_FORM_NAME,
+        action="task_update",
+        note=change,
+    )
+
+
+__all__ = [
+    "ImportResult",
+    "Upload",
+    "import_file",
+    "import_tables",
+    "check_file",
+    "check_tables",
+    "check_upload",
+    "read_upload",
+    "open_snapshot",
+    "update_task",
+    "SHEETS_BY_KEY",
+]

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .problems import ERROR, WARNING
 from .schema import SHEETS, Sheet, sheet_for
 
 MAX_HEADER_SCAN = 10
@@ -28,16 +29,24 @@ class RawTable:
     row_numbers: list[int]  # Excel row number of each data row (header row = its own number)
     header_row: int = 1
     notes: list[str] = field(default_factory=list)
+    # File-level findings made while reading (an ignored or misnamed sheet): (where, reason,
+    # severity). validate() turns them into Problems so that they reach the clerk.
+    issues: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class UnreadableFile(Exception):
     """The file cannot be read at all (wrong format, encoding, no known sheet)."""
 
 
+# Invisible characters that survive NFKC and strip(): zero-width space and joiners, word
+# joiner, a BOM pasted into a cell. With them "2144000001" would not equal itself.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def normalise_text(value: str) -> str:
-    # NFKC folds full-width digits, letters, commas and spaces to their ASCII forms,
-    # which is what clerks' IMEs produce; then surrounding blanks go.
-    return unicodedata.normalize("NFKC", value).strip()
+    # NFKC folds full-width digits, letters, commas and spaces to their ASCII forms, which is
+    # what clerks' IMEs produce; then invisible characters and surrounding blanks go.
+    return unicodedata.normalize("NFKC", value).translate(_INVISIBLE).strip()
 
 
 def cell_text(value) -> str:
@@ -93,21 +102,27 @@ def _locate_header(sheet: Sheet, grid: list[list[str]]) -> tuple[int, list[str]]
     if best_i < 0 or best < min(2, len(sheet.columns)):
         raise UnreadableFile(f"在前 {MAX_HEADER_SCAN} 行中找不到“{sheet.zh}”表的表头（如“{sheet.columns[0].zh}”）")
     header = list(grid[best_i])
-    # A merged group cell ("班额" over the band columns) leaves the real names one row
-    # below; take, column by column, whichever of the two rows holds a known header.
-    if best_i + 1 < len(grid):
-        below = grid[best_i + 1]
-        if _match_count(below, known) >= 2:
-            width = max(len(header), len(below))
-            header += [""] * (width - len(header))
-            merged = []
-            for j in range(width):
-                top = header[j]
-                low = below[j] if j < len(below) else ""
-                merged.append(low if (low and _header_key(low) in known) else top)
-            header = merged
-            best_i += 1
-    return best_i, header
+
+    def is_known(text: str) -> bool:
+        return bool(text) and _header_key(text) in known
+
+    # A two-row header: a merged group cell ("班额" over the band columns) leaves the real
+    # names one row below, and cells merged down over both rows keep their name in the upper
+    # row only. Take, column by column, the known name from either row; where both rows name
+    # a column, the lower row wins (the upper one is then a group label).
+    below = grid[best_i + 1] if best_i + 1 < len(grid) else []
+    above = grid[best_i - 1] if best_i >= 1 else []
+    if _match_count(below, known) >= 2:
+        upper, lower, last = header, list(below), best_i + 1
+    elif _match_count(above, known) >= 1:
+        upper, lower, last = list(above), header, best_i
+    else:
+        return best_i, header
+    width = max(len(upper), len(lower))
+    upper += [""] * (width - len(upper))
+    lower += [""] * (width - len(lower))
+    merged = [lo if is_known(lo) or not is_known(up) else up for up, lo in zip(upper, lower)]
+    return last, merged
 
 
 def _table_from_grid(sheet: Sheet, grid: list[list[str]], source: str) -> RawTable:
@@ -124,6 +139,72 @@ def _table_from_grid(sheet: Sheet, grid: list[list[str]], source: str) -> RawTab
     return RawTable(sheet, source, header, rows, numbers, header_row=header_i + 1)
 
 
+# Helper sheets of the template; they are skipped without a word.
+TEMPLATE_HELPER_SHEETS = ("填表说明", "选项")
+
+
+def _guess_sheet(grid: list[list[str]]) -> Sheet | None:
+    """The one sheet whose headers a grid carries (3 or more known names, clearly ahead)."""
+    scores = []
+    for sheet in SHEETS:
+        known = _known_headers(sheet)
+        scores.append((max((_match_count(row, known) for row in grid[:MAX_HEADER_SCAN]), default=0), sheet))
+    scores.sort(key=lambda x: -x[0])
+    if scores[0][0] >= 3 and scores[0][0] > scores[1][0]:
+        return scores[0][1]
+    return None
+
+
+def _xlsx_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells holding an Excel error value (#DIV/0!, #N/A …), per sheet name: {(row, col): text}.
+
+    calamine reads them as empty cells, which would turn a broken formula into a silent NULL;
+    the sheet XML marks them with t="e". Only .xlsx/.xlsm (zip) files are scanned, and a
+    sheet is parsed only when the marker occurs in it at all.
+    """
+    import re
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return out
+    with zf:
+        try:
+            ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+            rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+            book = ET.fromstring(zf.read("xl/workbook.xml"))
+            rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target") for r in rels}
+            sheets = {s.get("name"): targets.get(s.get(rel)) for s in book.iterfind("m:sheets/m:sheet", ns)}
+        except (KeyError, ET.ParseError):
+            return out
+        cell = re.compile(rb"<c\b([^>]*?)(?<!/)>(?:(?!</c>).)*?<v>([^<]*)</v>", re.S)  # not <c …/>
+        ref = re.compile(rb'\br="([A-Z]+)(\d+)"')
+        for name, target in sheets.items():
+            if not target:
+                continue
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                data = zf.read(member)
+            except KeyError:
+                continue
+            if b't="e"' not in data:
+                continue
+            found = {}
+            for attrs, value in cell.findall(data):
+                m = ref.search(attrs)
+                if b't="e"' in attrs and m:
+                    col = 0
+                    for ch in m.group(1).decode():
+                        col = col * 26 + ord(ch) - 64
+                    found[(int(m.group(2)) - 1, col - 1)] = value.decode("utf-8", "replace")
+            out[name] = found
+    return out
+
+
 def _read_xlsx(path: Path) -> list[RawTable]:
     from python_calamine import CalamineWorkbook
 
@@ -131,22 +212,50 @@ def _read_xlsx(path: Path) -> list[RawTable]:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format problem
         raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
-    tables = []
+    tables, issues = [], []
+    errors = _xlsx_error_cells(path)
     for name in wb.sheet_names:
+        try:
+            data = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # a damaged sheet in an otherwise readable file
+            raise UnreadableFile(f"无法读取 {path.name} 中的工作表“{name}”：{exc}") from exc
+        grid = [[cell_text(v) for v in row] for row in data]
+        for (r, c), text in errors.get(name, {}).items():
+            while len(grid) <= r:
+                grid.append([])
+            grid[r] += [""] * (c + 1 - len(grid[r]))
+            grid[r][c] = text
         sheet = sheet_for(normalise_text(name))
         if sheet is None:
-            continue  # 填表说明 and other helper sheets
-        data = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        grid = [[cell_text(v) for v in row] for row in data]
+            if normalise_text(name) in TEMPLATE_HELPER_SHEETS or not any(any(r) for r in grid):
+                continue
+            # A data sheet is never dropped silently: one that carries our headers under
+            # another name is an error (renaming it is the clerk's decision, not ours); any
+            # other sheet is mentioned as a warning.
+            guess = _guess_sheet(grid)
+            if guess is not None:
+                msg = f"工作表名“{name}”无法识别，但其表头像“{guess.zh}”表；请把工作表改名为“{guess.zh}”"
+                issues.append((name, msg, ERROR))
+            else:
+                issues.append((name, f"工作表“{name}”不是可导入的表，已忽略", WARNING))
+            continue
         tables.append(_table_from_grid(sheet, grid, f"{path.name}·{name}"))
     if not tables:
         names = "、".join(s.zh for s in SHEETS)
-        raise UnreadableFile(f"{path.name} 中没有可识别的工作表（应为：{names}）")
+        hints = "".join(f"；{msg}" for _, msg, severity in issues if severity == ERROR)
+        raise UnreadableFile(f"{path.name} 中没有可识别的工作表（应为：{names}）{hints}")
+    tables[0].issues.extend(issues)
     return tables
 
 
 def decode_csv_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030, the encodings Excel on Chinese Windows writes."""
+    """UTF-8 (with or without BOM) first, then GB18030, the encodings Excel on Chinese Windows
+    writes; UTF-16 only when it starts with its BOM (Excel's “Unicode 文本”)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -155,17 +264,38 @@ def decode_csv_bytes(data: bytes) -> str:
     raise UnreadableFile("CSV 文件编码无法识别（请另存为 UTF-8 或 GB18030）")
 
 
-def _read_csv(path: Path, sheet: Sheet | None = None) -> RawTable:
+def _csv_grid(text: str, delimiter: str) -> list[list[str]]:
     import csv
     import io
 
-    sheet = sheet or sheet_for(path.stem)
+    return [[normalise_text(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _read_csv(path: Path, sheet: Sheet | None = None) -> RawTable:
+    sheet = sheet or sheet_for(normalise_text(path.stem))
     if sheet is None:
         names = "、".join(f"{s.zh}.csv" for s in SHEETS)
         raise UnreadableFile(f"无法从文件名 {path.name} 判断是哪张表（应为：{names}）")
-    text = decode_csv_bytes(path.read_bytes())
-    grid = [[normalise_text(v) for v in row] for row in csv.reader(io.StringIO(text))]
-    return _table_from_grid(sheet, grid, path.name)
+    data = path.read_bytes()
+    if not data.strip():
+        raise UnreadableFile(f"{path.name} 是空文件")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile(f"{path.name} 不是文本格式的 CSV 文件；Excel 工作簿请以 .xlsx 上传")
+    try:
+        text = decode_csv_bytes(data)
+    except UnreadableFile as exc:
+        raise UnreadableFile(f"{path.name}：{exc}") from exc
+    # Comma first; Excel's “Unicode 文本” is tab-separated and some locales use semicolons.
+    # The delimiter is the one under which the header is found; none is an error.
+    first_error = None
+    for delimiter in (",", "\t", ";"):
+        try:
+            return _table_from_grid(sheet, _csv_grid(text, delimiter), path.name)
+        except UnreadableFile as exc:
+            first_error = first_error or exc
+    raise UnreadableFile(
+        f"{path.name}：{first_error}；如编码不是 UTF-8 或 GB18030，请在 Excel 中另存为“CSV UTF-8”后重试"
+    )
 
 
 def read_source(path: str | Path) -> list[RawTable]:

@@ -41,6 +41,16 @@ def query(name: str, **params) -> pd.DataFrame:
     return _query(name, tuple(sorted(params.items())), dbmod.signature(database())).copy()
 
 
+def forget_connections() -> None:
+    """Drop the cached connections and results after this process swapped a new database in.
+
+    DuckDB keeps one instance per path while any connection to it is open, so a connection
+    made for the new file would still read the old one; dropping ours releases it.
+    """
+    _connection.clear()
+    _query.clear()
+
+
 def dataset_info() -> dict:
     return query("dataset_info").iloc[0].to_dict()
 
@@ -79,6 +89,32 @@ def stage_filter(options=STAGES, default="小学", sidebar=True) -> str:
     return stage
 
 
+def url_choice(label: str, options, param: str, *, key: str, default=None, format_func=str, where=st, radio=False):
+    """A select box (or horizontal radio) whose choice lives in the URL (?param=)."""
+    options = list(options)
+    if not options:
+        return None
+    current = _param(param, options, default if default in options else options[0])
+    widget = where.radio if radio else where.selectbox
+    kw = {"horizontal": True} if radio else {}
+    value = widget(label, options, index=options.index(current), format_func=format_func, key=key, **kw)
+    st.query_params[param] = str(value)
+    return value
+
+
+def url_multichoice(label: str, options, param: str, *, key: str, default=(), format_func=str, where=st):
+    """A multiselect whose choices live in the URL (?param=a&param=b; unknown values dropped;
+    none given → ``default``)."""
+    options = list(options)
+    by_text = {str(o): o for o in options}
+    chosen = [by_text[t] for t in st.query_params.get_all(param) if t in by_text]
+    if not chosen:
+        chosen = [o for o in default if o in options]
+    value = where.multiselect(label, options, default=chosen, format_func=format_func, key=key)
+    st.query_params[param] = [str(v) for v in value]
+    return value
+
+
 def school_year_label(year: int) -> str:
     return f"{year}—{year + 1}学年"
 
@@ -105,11 +141,20 @@ def to_xlsx_bytes(df: pd.DataFrame, title: str) -> bytes:
     return buf.getvalue()
 
 
-def table(df: pd.DataFrame, title: str, key: str, *, column_config=None, height=None) -> None:
+def table(df: pd.DataFrame, title: str, key: str, *, column_config=None, height=None, on_select="ignore"):
     """A table with Chinese headers and Excel and CSV downloads (CSV as UTF-8 with BOM so
-    Excel shows Chinese)."""
+    Excel shows Chinese). With on_select="rerun" a row can be picked; returns the selection."""
     df = labelled(df)
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config, height=height or "auto")
+    event = st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        column_config=column_config,
+        height=height or "auto",
+        on_select=on_select,
+        selection_mode="single-row",
+        key=f"df_{key}" if on_select != "ignore" else None,
+    )
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "下载 Excel",
@@ -125,6 +170,7 @@ def table(df: pd.DataFrame, title: str, key: str, *, column_config=None, height=
         mime="text/csv",
         key=f"csv_{key}",
     )
+    return event
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -138,5 +184,25 @@ def figure(builder, *args, **kwargs):
     return _figure(builder, name, args, tuple(sorted(kwargs.items())))
 
 
-def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False, "topojsonURL": "app/static/topojson/"})
+@st.cache_data(show_spinner=False, max_entries=256)
+def _computed(_fn, name: str, args: tuple, kwargs: tuple):
+    return _fn(*args, **dict(kwargs))
+
+
+def computed(fn, *args, **kwargs):
+    """A pure function's result (e.g. edubalance.analytics), computed once per distinct input;
+    each call gets its own copy."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _computed(fn, name, args, tuple(sorted(kwargs.items())))
+
+
+def chart(fig, key: str, *, on_select="ignore", selection_mode=("points", "box", "lasso")):
+    # on_select="rerun" returns the selection (town maps open 镇街详情 on a click).
+    return st.plotly_chart(
+        fig,
+        width="stretch",
+        key=key,
+        config={"displaylogo": False, "topojsonURL": "app/static/topojson/"},
+        on_select=on_select,
+        selection_mode=selection_mode,
+    )

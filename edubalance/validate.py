@@ -45,6 +45,7 @@ TRUE_WORDS = {
 }
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+EXCEL_ERRORS = r"#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!)"
 YEAR_RANGE = (1900, 2100)
 LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)  # China's extent; outside it a coordinate is wrong
 
@@ -90,10 +91,19 @@ def _number_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return num, percent
 
 
-def _parse_column(col: Column, raw: pd.Series, out: pd.DataFrame, sheet: Sheet, problems: Problems, county: str | None):
+def _parse_column(
+    col: Column,
+    raw: pd.Series,
+    out: pd.DataFrame,
+    sheet: Sheet,
+    problems: Problems,
+    county: str | None,
+    skip_required: pd.Series | None = None,
+):
     empty = raw == ""
     if col.required:
-        _report(problems, out, raw, empty, sheet, col, "必填项为空")
+        missing = empty if skip_required is None else empty & ~skip_required
+        _report(problems, out, raw, missing, sheet, col, "必填项为空")
     kind = col.kind
     if kind in ("int", "num", "year"):
         num, percent = _number_text(raw)
@@ -123,6 +133,8 @@ def _parse_column(col: Column, raw: pd.Series, out: pd.DataFrame, sheet: Sheet, 
         out[col.key] = mapped.astype("boolean")
         return
     if kind == "enum" and col.enum:
+        if all(v.isdigit() for v in col.enum):
+            raw = raw.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # 220.0: Excel made the code a number
         bad = ~empty & ~raw.isin(col.enum)
         _report(problems, out, raw, bad, sheet, col, "不在允许的取值中：" + "、".join(col.enum))
         out[col.key] = raw.where(~empty & ~bad, None)
@@ -155,9 +167,16 @@ def _parse_code(col: Column, raw: pd.Series, out, sheet, problems, county) -> pd
         if short.any():
             value = value.where(~short, text + "000")
             _report(problems, out, raw, short, sheet, col, "9位乡镇代码已补足为12位（末尾加000）", WARNING)
-    digits = value.str.fullmatch(r"\d{%d}" % width)
+    digits = value.str.fullmatch(rf"\d{{{width}}}")
     bad = ~empty & ~sci & ~digits
-    _report(problems, out, raw, bad, sheet, col, f"应为{width}位数字编码")
+    # A code with too few digits is never padded: no 学校标识码 (category 11-93) and no
+    # 区划代码 (province 11-82) starts with 0, so a short code cannot be one whose leading
+    # zeros Excel dropped; any padding would be a guess.
+    short = bad & value.str.fullmatch(rf"\d{{1,{width - 1}}}")
+    _report(
+        problems, out, raw, short, sheet, col, f"应为{width}位数字编码（位数不足；编码不以0开头，无法补齐，请核对）"
+    )
+    _report(problems, out, raw, bad & ~short, sheet, col, f"应为{width}位数字编码")
     if col.kind == "code10":
         cat_bad = ~empty & digits & ~value.str[:2].isin(SCHOOL_CATEGORIES)
         _report(
@@ -202,7 +221,13 @@ def parse_table(table: RawTable, problems: Problems, county: str | None) -> Pars
         if c.key in positions:
             j = positions[c.key]
             raw = pd.Series([r[j] if j < len(r) else "" for r in table.rows], dtype=object).astype(str)
-            _parse_column(c, raw, out, sheet, problems, county)
+            # Excel error values (#DIV/0!, #N/A …) come through CSV exports as text and from
+            # .xlsx via reading.py; they are never a value, whatever the column type.
+            errored = raw.str.fullmatch(EXCEL_ERRORS)
+            if errored.any():
+                _report(problems, out, raw, errored, sheet, c, "单元格是 Excel 公式错误值，请修正公式或直接填写数值")
+                raw = raw.where(~errored, "")
+            _parse_column(c, raw, out, sheet, problems, county, skip_required=errored)
         else:
             out[c.key] = pd.Series([None] * len(out), dtype=object)
     return Parsed(sheet, out, set(positions))
@@ -389,6 +414,9 @@ def validate(
     problems = Problems()
     seen: dict[str, RawTable] = {}
     for t in tables:
+        for where, reason, severity in t.issues:
+            problems.add(where, None, "", "", reason, severity)
+    for t in tables:
         if t.sheet.key in seen:
             problems.add(t.sheet.zh, None, "", t.source, f"同一张表出现了两次（另见 {seen[t.sheet.key].source}）")
         seen[t.sheet.key] = t
@@ -404,6 +432,9 @@ def validate(
     if not parsed:
         problems.add("", None, "", "", "文件中没有可导入的数据")
         return parsed, problems
+    if all(len(p.frame) == 0 for p in parsed.values()):
+        # Only headers (an untouched template): importing it would log a change that is none.
+        problems.add("、".join(p.sheet.zh for p in parsed.values()), None, "", "", "文件中没有数据行（各表只有表头）")
 
     for sheet in (TOWNS, SCHOOLS, SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, DESIGNATIONS, TASK_PROGRESS):
         if sheet.key in parsed:

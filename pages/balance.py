@@ -4,7 +4,7 @@ compliance with the 7 resource indicators (办法2017)."""
 import pandas as pd
 import streamlit as st
 
-from edubalance import charts, registry, summaries, ui
+from edubalance import analytics, charts, charts_analytics, registry, summaries, ui
 
 year = ui.year_filter()
 st.title("义务教育优质均衡")
@@ -54,3 +54,41 @@ st.subheader("未达标学校及短板指标")
 ui.table(summaries.failing_indicators(comp), f"未达标学校_{year}", key="bal_fail_t")
 with st.expander("表格：全部学校×指标明细"):
     ui.table(comp.drop(columns=["indicator"]), f"学校指标明细_{year}", key="bal_all_t")
+
+# --- Where the gap lies and which schools drive it (差距分析; Theil T and CV drivers) ---------
+st.subheader("差距来源：镇街之间还是镇街内部？")
+g1, g2, g3 = st.columns([1, 1.3, 2])
+gap_stage = g1.radio("学段", list(ui.COMPULSORY), horizontal=True, key="bal_gap_stage")
+gap_cv = cv[cv["stage"] == gap_stage]
+gap_names = dict(zip(gap_cv["indicator"], gap_cv["indicator_name"]))
+grouping = ui.url_choice(
+    "分组",
+    list(charts_analytics.GROUPING_ZH),
+    "grouping",
+    key="bal_gap_grouping",
+    format_func=charts_analytics.GROUPING_ZH.get,
+    where=g2,
+    radio=True,
+)
+gap_ind = ui.url_choice(
+    "指标", list(gap_names), "indicator", key="bal_gap_indicator", format_func=gap_names.get, where=g3
+)
+theil = ui.query("theil_trend", stage=gap_stage, grouping=grouping)
+theil = theil[theil["indicator"].isin(list(gap_names))]
+theil_now = theil[(theil["year"] == year) & (theil["indicator"] == gap_ind)]
+st.markdown(analytics.theil_reading(theil_now.iloc[0] if len(theil_now) else None, grouping))
+ui.chart(ui.figure(charts_analytics.theil_over_years, theil, gap_ind, grouping), key="bal_gap_theil")
+with st.expander("表格：历年泰尔指数及组间占比（7项指标）"):
+    ui.table(theil.drop(columns=["indicator"]), f"泰尔指数_{gap_stage}_历年", key="bal_gap_theil_t")
+
+st.subheader("拉大差异系数最多的10所学校（段）")
+drivers = ui.query("cv_contributions", year=year, stage=gap_stage, indicator=gap_ind, town="")
+st.caption(
+    "贡献 = 该校 (P_i/P)(X_i−X̄)² 占加权方差 S² 的比例；“去掉后”为不计该校重算的全市差异系数。"
+    "情景模拟、趋势外推和小规模学校筛查见“差距分析”页。"
+)
+ui.chart(ui.figure(charts_analytics.cv_drivers, drivers, 10), key="bal_gap_drivers")
+with st.expander("表格：全部学校（段）的贡献排名"):
+    cols = ["rank", "school_name", "town_name", "area", "students", "value", "mean", "standard", "side"]
+    cols += ["contribution_share", "cv", "cv_without", "cv_change", "passes_without", "school_id", "indicator_name"]
+    ui.table(drivers[cols], f"差异系数贡献_{gap_stage}_{year}", key="bal_gap_drivers_t")

@@ -1,8 +1,9 @@
 """总览: where the county stands this school year."""
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from edubalance import charts, registry, summaries, ui
+from edubalance import charts, charts_targets, progress, registry, summaries, ui
 from edubalance.labels import labelled
 
 year = ui.year_filter()
@@ -55,6 +56,19 @@ c[4].metric(
 )
 c[5].metric("缺规范化公办中心园的镇", f"{len(no_kg)}/{zhen}", help="方案：2025年每个乡镇1所以上", border=True)
 
+# Headline of the plan's targets for 2025 and 2027 (targets_status; details on 目标进度).
+targets = progress.rollup(ui.query("targets_status", year=year))
+head, link = st.columns([5, 1], vertical_alignment="center")
+head.markdown(
+    "**方案目标与任务进度**（项数）" + charts_targets.status_counts_html(progress.status_counts(targets)),
+    unsafe_allow_html=True,
+)
+with link:
+    try:
+        st.page_link("pages/targets.py", label="目标进度", icon=":material/flag:", query_params={"year": year})
+    except StreamlitAPIException:  # this page run on its own (tests): no navigation to link into
+        st.markdown(f"[目标进度](targets?year={year})")
+
 left, right = st.columns([3, 2])
 with left:
     st.subheader("义务教育校际差异系数")
@@ -84,3 +98,9 @@ with st.expander("表格：各镇街寄宿制学校与中心幼儿园"):
         f"镇街配置_{year}",
         key="ov_cov",
     )
+
+with st.expander("特殊群体（寄宿生、留守儿童、随班就读）"):
+    special = ui.query("special_groups", year=year)
+    st.caption("小学、初中、高中学段；占比的分母只计填报了该项的学校（段）。")
+    ui.chart(ui.figure(charts_targets.special_groups_bars, special), key="ov_special")
+    ui.table(special, f"特殊群体_{year}", key="ov_special_t")

@@ -1,0 +1,362 @@
+"""Progress toward the plan's targets: the expected-path status (DESIGN.md §6), in Python.
+
+This is the reference for the rules the named query ``targets_status`` applies in SQL; the
+tests run both on the same series and require the same answer. Pages use the helpers at the
+end (roll-up per target, formatting) so they hold no computation.
+
+Status of a quantitative target for one deadline, from a series of (school year, value):
+
+1. no value at all → 数据不足;
+2. the latest value meets the goal → 已达标;
+3. no second year from the baseline on → 数据不足;
+4. observed yearly change since the baseline (in the goal's direction) < 0 → 偏离;
+5. the deadline reached and the goal not met → 需加速;
+6. R = observed yearly change ÷ yearly change needed from the baseline to the goal by the
+   deadline (the UN SDG progress-chart ratio); R ≥ on_track (registry key
+   ``progress_on_track_ratio``, 0.95) → 按期可达, else 需加速.
+
+The baseline point is the first year from the target's baseline year on (the first year of
+the series when all years are earlier). The 2025 status judges a target by its own deadline
+(by 2025 when it has none: 持续、每学年); the 2027 status by the end of the plan, 2027, so a
+target missed on time shows whether it can still be caught up.
+
+Qualitative tasks (任务进展 sheet): the latest row up to the end of the school year maps
+已完成 → 已达标, 推进中 → 按期可达, 滞后 → 需加速, 未启动 (or no row) → 数据不足; a reported
+task that is not 已完成 after its due date (31 December of the deadline year) → 逾期.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+MET = "已达标"
+ON_TRACK = "按期可达"
+ACCELERATE = "需加速"
+OFF_TRACK = "偏离"
+NO_DATA = "数据不足"
+OVERDUE = "逾期"
+STATUSES = (MET, ON_TRACK, ACCELERATE, OFF_TRACK, NO_DATA)
+# Display order, best first; 逾期 only for qualitative tasks.
+STATUS_ORDER = (MET, ON_TRACK, ACCELERATE, OFF_TRACK, OVERDUE, NO_DATA)
+# Which unit status speaks for a target with several units: the worst one present.
+SEVERITY = {MET: 0, ON_TRACK: 1, NO_DATA: 2, ACCELERATE: 3, OVERDUE: 4, OFF_TRACK: 5}
+HORIZONS = (2025, 2027)
+# The plan annex's six programmes, in the annex's order (目标进度 groups targets by them).
+ANNEX_GROUPS = (
+    "教育资源扩增工程",
+    "高中教育质量提升工程",
+    "义务教育优质均衡工程",
+    "学前教育普及普惠工程",
+    "新强师工程",
+    "教育综合改革工程",
+)
+FINAL_HORIZON = 2027
+TASK_MAP = {"已完成": MET, "推进中": ON_TRACK, "滞后": ACCELERATE, "未启动": NO_DATA}
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: str
+    ratio: float | None = None  # R = observed ÷ required yearly change
+    needed: float | None = None  # change per year still needed from the latest value
+
+
+def on_track_ratio() -> float:
+    """The registry's on-track factor (raises KeyError when the registry lacks it)."""
+    from . import registry
+
+    return registry.standard("progress_on_track_ratio", "全市")
+
+
+def _points(series: Iterable[tuple[int, float]]) -> list[tuple[int, float]]:
+    pts = {}
+    for year, value in series:
+        if missing(value):
+            continue
+        pts[int(year)] = float(value)
+    return sorted(pts.items())
+
+
+def baseline_point(points: Sequence[tuple[int, float]], baseline_year: int | None) -> tuple[int, float]:
+    later = [p for p in points if baseline_year is None or p[0] >= baseline_year]
+    return (later or list(points))[0]
+
+
+def meets(value: float, goal: float, comparator: str) -> bool:
+    return _sign(comparator) * (value - goal) >= -EPS
+
+
+def _sign(comparator: str) -> float:
+    return -1.0 if comparator.strip() == "<=" else 1.0
+
+
+def expected_path_status(
+    series: Iterable[tuple[int, float]],
+    goal: float,
+    comparator: str,
+    baseline_year: int | None,
+    deadline: int,
+    on_track: float = 0.95,
+) -> Assessment:
+    """The status of a target for one deadline (see the module docstring)."""
+    pts = _points(series)
+    if not pts:
+        return Assessment(NO_DATA)
+    s = _sign(comparator)
+    t_last, x_last = pts[-1]
+    t0, x0 = baseline_point(pts, baseline_year)
+    met = meets(x_last, goal, comparator)
+    observed = s * (x_last - x0) / (t_last - t0) if t_last > t0 else None
+    required = s * (goal - x0) / (deadline - t0) if deadline > t0 else None
+    ratio = observed / required if required is not None and required > 0 and observed is not None else None
+    needed = (goal - x_last) / (deadline - t_last) if not met and deadline > t_last else None
+    if met:
+        status = MET
+    elif observed is None:
+        status = NO_DATA
+    elif observed < 0:
+        status = OFF_TRACK
+    elif t_last >= deadline or ratio is None:
+        status = ACCELERATE
+    else:
+        status = ON_TRACK if ratio >= on_track else ACCELERATE
+    return Assessment(status, ratio, needed)
+
+
+def horizon_deadline(target_deadline: int | None, horizon: int, final: int = FINAL_HORIZON) -> int:
+    """The deadline a horizon's status is judged by (see the module docstring)."""
+    if horizon == final:
+        return max(target_deadline if target_deadline is not None else horizon, horizon)
+    return target_deadline if target_deadline is not None else horizon
+
+
+def parse_deadline(text) -> int | None:
+    """'2025' → 2025; '持续', '每学年', '' → None (must hold every year)."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        return None
+
+
+def status_for(
+    series: Iterable[tuple[int, float]],
+    goal: float,
+    comparator: str,
+    baseline_year: int | None,
+    target_deadline,
+    horizon: int,
+    on_track: float = 0.95,
+) -> Assessment:
+    """The status shown in a horizon's column (status_2025, status_2027)."""
+    deadline = horizon_deadline(parse_deadline(target_deadline), horizon)
+    return expected_path_status(series, goal, comparator, baseline_year, deadline, on_track)
+
+
+def school_year_end(year: int) -> dt.date:
+    """The last day of a school year (2025 → 2026-08-31): task progress counts up to it."""
+    return dt.date(year + 1, 8, 31)
+
+
+def task_status(latest: str | None, target_deadline, as_of: dt.date) -> str:
+    """Status of a qualitative task from its latest 任务进展 status word."""
+    if latest == "已完成":
+        return MET
+    due_year = parse_deadline(target_deadline)
+    if latest is not None and due_year is not None and as_of > dt.date(due_year, 12, 31):
+        return OVERDUE
+    return TASK_MAP.get(latest, NO_DATA) if latest is not None else NO_DATA
+
+
+# ---------------------------------------------------------------------------------------------
+# Roll-up and formatting for the pages (pure; inputs are targets_status rows)
+
+
+def worst(statuses: Iterable[str]) -> str:
+    present = [s for s in statuses if isinstance(s, str)]
+    if not present:
+        return NO_DATA
+    return max(present, key=lambda s: SEVERITY.get(s, 0))
+
+
+def missing(v) -> bool:
+    """True for None, NaN and pd.NA (a scalar; lists are never missing)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _as_list(v) -> list:
+    return [] if missing(v) else list(v)
+
+
+def unit_met_share(rows: Sequence[dict]) -> tuple[list[int], list[float]]:
+    """Per year, the share of a target's units whose value meets the goal (its trend when it
+    has several units; units without a value that year are left out)."""
+    met: dict[int, list[bool]] = {}
+    for r in rows:
+        if missing(r["goal"]):
+            continue
+        for y, v in zip(_as_list(r["series_years"]), _as_list(r["series_values"])):
+            if not missing(v):
+                met.setdefault(int(y), []).append(meets(float(v), float(r["goal"]), r["comparator"]))
+    years = sorted(met)
+    return years, [sum(met[y]) / len(met[y]) for y in years]
+
+
+def _by_target(status: pd.DataFrame) -> dict[str, list[dict]]:
+    # Plain records: element access on arrow-backed frames is slow, and this runs per page view.
+    groups: dict[str, list[dict]] = {}
+    for r in status.to_dict("records"):
+        groups.setdefault(r["target_id"], []).append(r)
+    return groups
+
+
+def rollup(status: pd.DataFrame) -> pd.DataFrame:
+    """One row per target: units, units still missing the goal per horizon, the target's
+    status per horizon (the worst unit status), its trend and, for a one-unit target, value
+    and path."""
+    out = []
+    for target_id, g in _by_target(status).items():
+        first = g[0]
+        n = len(g)
+        row = {k: first.get(k) for k in ROLLUP_KEYS}
+        row["target_id"] = target_id
+        row["units"] = n
+        for h in HORIZONS:
+            col = f"status_{h}"
+            row[col] = worst(r[col] for r in g)
+            row[f"missing_{h}"] = sum(r[col] != MET for r in g)
+        if n == 1:
+            row["value"] = first["value"]
+            row["value_year"] = first["value_year"]
+            row["trend_years"] = _as_list(first["series_years"])
+            row["trend_values"] = _as_list(first["series_values"])
+            row["trend_kind"] = "value"
+            for h in HORIZONS:
+                row[f"needed_{h}"] = first.get(f"needed_{h}")
+                row[f"deadline_{h}"] = first.get(f"deadline_{h}")
+        else:
+            years, shares = unit_met_share(g)
+            row["value"] = float(n - row["missing_2025"])  # units meeting the goal
+            row["value_year"] = max((r["value_year"] for r in g if not missing(r["value_year"])), default=None)
+            row["trend_years"] = years
+            row["trend_values"] = shares
+            row["trend_kind"] = "share_met"
+            for h in HORIZONS:
+                row[f"needed_{h}"] = None
+                row[f"deadline_{h}"] = max(
+                    (r[f"deadline_{h}"] for r in g if not missing(r[f"deadline_{h}"])), default=None
+                )
+        out.append(row)
+    df = pd.DataFrame(out)
+    return df[["target_id", *[c for c in df.columns if c != "target_id"]]] if len(df) else df
+
+
+ROLLUP_KEYS = (
+    "group_zh",
+    "wording",
+    "kind",
+    "scope",
+    "comparator",
+    "goal",
+    "unit",
+    "deadline",
+    "owner",
+    "task_status",
+    "task_updated_on",
+    "task_note",
+)
+
+
+def missing_units(status: pd.DataFrame) -> dict[str, list[str]]:
+    """For targets with several units, the names of the units not meeting the goal now (the
+    same for both horizons: 已达标 depends on the latest value only)."""
+    out: dict[str, list[str]] = {}
+    for target_id, g in _by_target(status).items():
+        if len(g) > 1:
+            out[target_id] = [
+                r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"]
+                for r in g
+                if r["status_2025"] != MET
+            ]
+    return out
+
+
+def group_order(groups: Iterable[str]) -> list[str]:
+    """The annex's programmes first, in its order, then any other group as first seen."""
+    present = list(dict.fromkeys(g for g in groups if isinstance(g, str)))
+    return [g for g in ANNEX_GROUPS if g in present] + [g for g in present if g not in ANNEX_GROUPS]
+
+
+def for_owner(summary: pd.DataFrame, owner: str | None) -> pd.DataFrame:
+    """The targets a 责任单位 is named on (all targets when owner is None)."""
+    if not owner:
+        return summary
+    return summary[summary["owner"].map(lambda o: owner in split_owner(o))]
+
+
+def status_counts(summary: pd.DataFrame) -> pd.DataFrame:
+    """Targets per status and horizon (rows in STATUS_ORDER, columns 2025 and 2027)."""
+    data = {str(h): [int((summary[f"status_{h}"] == s).sum()) for s in STATUS_ORDER] for h in HORIZONS}
+    return pd.DataFrame(data, index=list(STATUS_ORDER))
+
+
+def owners(targets_owner: Iterable[str]) -> list[str]:
+    """The distinct 责任单位 named in the registry's owner lists, in first-seen order."""
+    seen: dict[str, None] = {}
+    for text in targets_owner:
+        for unit in split_owner(text):
+            seen.setdefault(unit, None)
+    return list(seen)
+
+
+def split_owner(text) -> list[str]:
+    if not isinstance(text, str):
+        return []
+    return [u.strip() for u in text.replace("，", "、").split("、") if u.strip()]
+
+
+def format_value(value, unit: str) -> str:
+    """A target value in its unit (比例 and growth rates as percentages)."""
+    if missing(value):
+        return "—"
+    v = float(value)
+    if unit in ("比例", "同比增长率"):
+        return f"{v:.1%}"
+    if unit in ("所", "个", "次") and abs(v - round(v)) < EPS:
+        return f"{int(round(v))} {unit}"
+    if unit == "倍":
+        return f"{v:.2f} 倍"
+    if unit == "是/否":
+        return "是" if v >= 1 - EPS else "否"
+    return f"{v:.1f} {unit}"
+
+
+def format_goal(comparator: str, goal, unit: str) -> str:
+    if missing(goal):
+        return "—"
+    sym = {">=": "≥", "<=": "≤"}.get(comparator, comparator)
+    if unit == "是/否":
+        return "达标"
+    return f"{sym} {format_value(goal, unit)}"
+
+
+def format_path(needed, deadline, unit: str) -> str:
+    """“每年 +1.2 个百分点，至2027年” — the change per year still needed to the deadline."""
+    if missing(needed) or missing(deadline):
+        return ""
+    n = float(needed)
+    sign = "+" if n >= 0 else "−"
+    if unit in ("比例", "同比增长率"):
+        amount = f"{sign}{abs(n) * 100:.1f} 个百分点"
+    elif unit == "倍":
+        amount = f"{sign}{abs(n):.3f} 倍"
+    else:
+        amount = f"{sign}{abs(n):.1f} {unit}"
+    return f"每年 {amount}，至{int(deadline)}年"

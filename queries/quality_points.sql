@@ -1,0 +1,14 @@
+-- name: quality_points
+-- purpose: every coordinate in the database (school locations and town seats) with the county
+--          code, for the check that points lie inside the county outline (done in Python with
+--          edubalance.geo, which holds the outline).
+-- columns: table_name, object_id, object_name, lon, lat, county_code
+SELECT 'schools' AS table_name, s.school_id AS object_id, s.school_name AS object_name,
+       s.lon, s.lat, substr(s.town_code, 1, 6) AS county_code
+FROM schools AS s
+WHERE s.lon IS NOT NULL AND s.lat IS NOT NULL
+UNION ALL
+SELECT 'towns', t.town_code, t.town_name, t.seat_lon, t.seat_lat, substr(t.town_code, 1, 6)
+FROM towns AS t
+WHERE t.seat_lon IS NOT NULL AND t.seat_lat IS NOT NULL
+ORDER BY 1, 2;

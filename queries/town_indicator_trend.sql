@@ -1,0 +1,30 @@
+-- name: town_indicator_trend
+-- purpose: every school year: each town's and the city's pupil-weighted value k·ΣR/ΣP of
+--          every school-level registry indicator of the stage, with the standard, for small
+--          multiples over the school years (town values as in town_gaps).
+-- param: stage text 学段（学前/小学/初中/高中/特教）
+-- columns: year, town_code, town_name, indicator, indicator_name, indicator_short, unit, direction,
+--          town_value, city_value, standard
+WITH v AS (
+    SELECT * FROM v_indicator_values WHERE stage = $stage
+),
+town AS (
+    SELECT year, town_code, indicator,
+           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS town_value
+    FROM v GROUP BY year, town_code, indicator
+),
+city AS (
+    SELECT year, indicator,
+           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS city_value
+    FROM v GROUP BY year, indicator
+)
+SELECT
+    t.year, t.town_code, tw.town_name, t.indicator, ri.name_zh AS indicator_name, ri.short_zh AS indicator_short,
+    ri.unit, ri.direction,
+    t.town_value, c.city_value, s.value AS standard
+FROM town AS t
+JOIN city AS c USING (year, indicator)
+JOIN towns AS tw USING (town_code)
+JOIN ref_indicators AS ri ON ri.key = t.indicator
+LEFT JOIN ref_standards AS s ON s.indicator_key = t.indicator AND s.scope = $stage
+ORDER BY ri.rowid, t.town_code, t.year;
