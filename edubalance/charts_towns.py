@@ -98,6 +98,7 @@ def unit_title(unit: str | None) -> str:
     return "比例（%）" if unit == "比例" else (unit or "")
 
 
+@functools.cache  # the registry is read once per process too
 def compliance_rule() -> str:
     """The 优质均衡 school rule in words, with the registry's thresholds (never literals)."""
     from . import registry
@@ -107,6 +108,7 @@ def compliance_rule() -> str:
     return f"7项指标中至少{min_met:.0f}项达到标准、其余不低于标准的{floor:.0%}"
 
 
+@functools.cache
 def points_legend() -> str:
     """What the colours and sizes of the school points mean (captions under the maps)."""
     from . import registry
@@ -450,6 +452,43 @@ def town_focus_map(
     fig = _finish_map(fig, dropped, [])
     fig.update_layout(dragmode=False, clickmode="event")
     return fig
+
+
+def _zones_for(town_list: pd.DataFrame) -> tuple[dict, bool, list[str]]:
+    geojson, schematic, problem = town_geojson(town_list)
+    if geojson is None:
+        raise ValueError(problem)
+    drawn = {f["id"] for f in geojson["features"]}
+    no_zone = town_list.loc[~town_list["town_code"].isin(drawn), "town_name"].tolist()
+    return geojson, schematic, no_zone
+
+
+# The *_for variants take the ``town_list`` rows instead of the GeoJSON: the zones come from
+# the cache, and a page that caches the figure hashes 16 rows rather than every coordinate.
+
+
+def indicator_map_for(town_list: pd.DataFrame, towns: pd.DataFrame, points: pd.DataFrame | None, **kwargs) -> go.Figure:
+    """``indicator_map`` on the zones of ``town_list`` (units without a zone noted on the map)."""
+    geojson, schematic, no_zone = _zones_for(town_list)
+    return indicator_map(geojson, schematic, towns, points, no_zone=no_zone, **kwargs)
+
+
+def status_map_for(town_list: pd.DataFrame, status: pd.DataFrame, points: pd.DataFrame | None, **kwargs) -> go.Figure:
+    """``status_map`` on the zones of ``town_list`` (units without a zone noted on the map)."""
+    geojson, schematic, no_zone = _zones_for(town_list)
+    return status_map(geojson, schematic, status, points, no_zone=no_zone, **kwargs)
+
+
+def town_focus_map_for(town_list: pd.DataFrame, town_code: str, points: pd.DataFrame | None, **kwargs) -> go.Figure:
+    """``town_focus_map`` on the zones of ``town_list``."""
+    geojson, schematic, _ = _zones_for(town_list)
+    return town_focus_map(geojson, schematic, town_code, points, **kwargs)
+
+
+def zone_codes(town_list: pd.DataFrame) -> set[str]:
+    """The town codes that have a zone on the map (empty when the county cannot be drawn)."""
+    geojson, _, _ = town_geojson(town_list)
+    return {f["id"] for f in geojson["features"]} if geojson else set()
 
 
 def selected_town(event) -> str | None:

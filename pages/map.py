@@ -47,32 +47,28 @@ geojson, schematic, problem = charts_towns.town_geojson(towns)
 if geojson is None:
     st.warning(f"无法绘制镇街地图：{problem}。下表仍列出各镇街数据。")
 else:
-    no_zone = towns.loc[~towns["town_code"].isin([f["id"] for f in geojson["features"]]), "town_name"].tolist()
+    no_zone = towns.loc[~towns["town_code"].isin(charts_towns.zone_codes(towns)), "town_name"].tolist()
     if mode == "target":
         status = targets[targets["target_id"] == target]
         fig = ui.figure(
-            charts_towns.status_map,
-            geojson,
-            schematic,
+            charts_towns.status_map_for,
+            towns,
             status,
             points,
             target_label=target,
-            no_zone=no_zone,
             point_value_label=info["indicator_name"],
             point_unit=info["unit"],
         )
     else:
         fig = ui.figure(
-            charts_towns.indicator_map,
-            geojson,
-            schematic,
+            charts_towns.indicator_map_for,
+            towns,
             rows,
             points,
             mode=mode,
             indicator_name=info["indicator_name"],
             unit=info["unit"],
             direction=info["direction"],
-            no_zone=no_zone,
         )
     event = ui.chart(fig, key="map_fig", on_select="rerun", selection_mode="points")
     picked = charts_towns.selected_town(event)

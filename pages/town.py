@@ -95,8 +95,8 @@ schools = ui.query("town_schools", year=year, town=code)
 points = ui.query("school_points", year=year, stage=stage, indicator="")
 geojson, schematic, problem = charts_towns.town_geojson(towns)
 own = points[points["town_code"] == code]
-if geojson is not None and code in {f["id"] for f in geojson["features"]}:
-    ui.chart(ui.figure(charts_towns.town_focus_map, geojson, schematic, code, own), key="town_map")
+if code in charts_towns.zone_codes(towns):
+    ui.chart(ui.figure(charts_towns.town_focus_map_for, towns, code, own), key="town_map")
     st.caption(f"{stage}学校。" + charts_towns.points_legend())
 elif geojson is None:
     st.caption(f"未绘制地图：{problem}")

@@ -181,7 +181,9 @@ def test_two_imports_at_once_are_serialised(oracle_db, tmp_path):
         assert p.returncode == 0, p.stderr.read().decode()
     con = duckdb.connect(str(oracle_db), read_only=True)
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM school_years ORDER BY 1").fetchall()]
-    files = sorted(r[0] for r in con.execute("SELECT file_name FROM import_log WHERE file_name LIKE 'year%'").fetchall())
+    files = sorted(
+        r[0] for r in con.execute("SELECT file_name FROM import_log WHERE file_name LIKE 'year%'").fetchall()
+    )
     con.close()
     # Interleaved, the second copy would have been taken before the first swap: one year lost.
     assert years == [2025, 2026, 2027]

@@ -64,17 +64,20 @@ def url_values(at: AppTest, key: str) -> list[str]:
     return [] if v is None else list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-def run_page(page: str, **params) -> tuple[AppTest, float]:
-    """Run a page twice (cold, then warm) and return it with the warm render time."""
+def run_page(page: str, warm_runs: int = 3, **params) -> tuple[AppTest, float]:
+    """Run a page cold, then ``warm_runs`` times warm; return it with the best warm render
+    time (the steady state: the best of a few runs filters out a busy machine's hiccups)."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=120)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    start = time.perf_counter()
-    at.run()
-    warm = time.perf_counter() - start
-    assert not at.exception, [e.message for e in at.exception]
+    warm = math.inf
+    for _ in range(warm_runs):
+        start = time.perf_counter()
+        at.run()
+        warm = min(warm, time.perf_counter() - start)
+        assert not at.exception, [e.message for e in at.exception]
     return at, warm
 
 
@@ -146,6 +149,13 @@ def test_map_figure_content(demo_env, con):
     )
     main = next(t for t in gap.data if t.type == "choropleth" and t.showscale is not False)
     assert main.zmid == 0 and main.reversescale and main.colorbar.tickformat == ".1%"
+
+    # The *_for variants find the zones (and the units without one) themselves.
+    assert charts_towns.zone_codes(towns) == {f["id"] for f in geojson["features"]}
+    again = charts_towns.indicator_map_for(
+        towns, rows, points, mode="value", indicator_name="x", unit="人", direction="higher"
+    )
+    assert any("翠山湖新区" in a.text for a in again.layout.annotations)
 
     status = q(con, "town_targets", year=YEAR)
     status = status[status["target_id"] == "T2"]
@@ -240,13 +250,13 @@ def test_town_page_for_every_town(demo_env, con):
 
 
 def test_town_page_statuses(demo_env):
-    at, _ = run_page("pages/town.py", town="440783112000")  # 金鸡镇: no boarding school
+    at, _ = run_page("pages/town.py", warm_runs=0, town="440783112000")  # 金鸡镇: no boarding school
     text = " ".join(m.value for m in at.markdown)
     assert ":red-badge[未达标]" in text and "T2 公办寄宿制学校" in text
-    at, _ = run_page("pages/town.py", town=SANBU[0])  # 街道: not required
+    at, _ = run_page("pages/town.py", warm_runs=0, town=SANBU[0])  # 街道: not required
     text = " ".join(m.value for m in at.markdown)
     assert ":gray-badge[不要求]" in text and "未达标" not in text
-    at, _ = run_page("pages/town.py", town=CUISHANHU[0], stage="初中")  # no seat, no 初中
+    at, _ = run_page("pages/town.py", warm_runs=0, town=CUISHANHU[0], stage="初中")  # no seat, no 初中
     assert any("没有初中学段的数据" in i.value for i in at.info)
     assert any("没有驻地坐标" in c.value for c in at.caption)
 
