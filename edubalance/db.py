@@ -91,10 +91,37 @@ def signature(db: Path) -> tuple:
     return (str(db), st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+SNAPSHOT_ALIAS = "live"
+
+
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
-    if not Path(db).exists():
+    """A read-only connection to the file the path points at *now*.
+
+    The file is attached to a fresh in-memory database rather than opened with
+    duckdb.connect(path): DuckDB caches one instance per path while any connection to it
+    is open, so a plain connect after an import swapped a new file in would still read the
+    old one. The connection keeps reading the file it attached even after a swap.
+    """
+    db = Path(db)
+    if not db.exists():
         raise FileNotFoundError(f"数据库不存在：{db}")
-    return duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect()
+    try:
+        # ATTACH takes no parameters; the path is ours (db_path or history/), quotes doubled.
+        path = str(db.resolve()).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS {SNAPSHOT_ALIAS} (READ_ONLY)")
+        con.execute(f"USE {SNAPSHOT_ALIAS}")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A thread-safe cursor on a connect() connection, reading the attached file."""
+    cur = con.cursor()
+    cur.execute(f"USE {SNAPSHOT_ALIAS}")
+    return cur
 
 
 def run(name: str, params: dict | None = None, *, db: Path | None = None, con=None) -> pd.DataFrame:

@@ -82,29 +82,10 @@ def import_lock(db: Path):
 
 
 def open_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the file the path points at *now*.
+    """A read-only connection to the file the path points at now (see db.connect)."""
+    from .db import connect
 
-    The file is attached to a fresh in-memory database instead of opened with
-    `duckdb.connect(path)`, which would reuse a cached instance of an older file while any
-    connection to that path is still open in this process (DuckDB caches instances by path).
-    The connection keeps reading the same file even if an import swaps another one in.
-    """
-    db = Path(db)
-    if not db.exists():
-        raise FileNotFoundError(f"数据库不存在：{db}")
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{_sql_string(db)}' AS live (READ_ONLY)")
-        con.execute("USE live")
-    except Exception:
-        con.close()
-        raise
-    return con
-
-
-def _sql_string(path: Path) -> str:
-    # ATTACH takes no parameters; the path is ours (db_path or history/), quotes doubled anyway.
-    return str(Path(path).resolve()).replace("'", "''")
+    return connect(db)
 
 
 def read_existing(db: Path) -> Existing:

@@ -25,7 +25,7 @@ def _connection(signature: tuple):
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _query(name: str, params: tuple, signature: tuple) -> pd.DataFrame:
-    con = _connection(signature).cursor()  # a cursor per call: safe across script threads
+    con = dbmod.cursor(_connection(signature))  # a cursor per call: safe across script threads
     try:
         return dbmod.run(name, dict(params), con=con)
     finally:

@@ -206,12 +206,6 @@ def test_swap_under_a_running_app_is_picked_up_after_forget(oracle_db, tmp_path,
     ui.forget_connections()
 
 
-@pytest.mark.xfail(
-    reason="db.connect uses duckdb.connect(path): while the cached connection to the old file is open, "
-    "DuckDB hands out that file's instance again, so an import from another process is not seen until "
-    "the cache is cleared; fix: connect through importer.open_snapshot (ATTACH … READ_ONLY)",
-    strict=False,
-)
 def test_swap_from_another_process_is_picked_up_without_help(oracle_db, tmp_path, monkeypatch):
     from edubalance import ui
 
