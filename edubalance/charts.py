@@ -76,7 +76,9 @@ def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
         if len(d):
             _limit_line(fig, x=float(d["threshold"].iloc[0]), xref="x" if i == 1 else f"x{i}", label="限值")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text="差异系数", rangemode="tozero")
+    # Room on the right for the value labels of the longest bar and the cap line.
+    top = max([float(cv["cv"].max()), float(cv["threshold"].max())] if len(cv) else [1.0]) * 1.25
+    fig.update_xaxes(title_text="差异系数", range=[0, top])
     return _layout(fig, height=380, title=title)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageSpec:
-    path: str  # script under pages/
+    path: str  # script under views/ (not pages/: Streamlit would serve that folder as a v1 multipage app on deep links)
     title: str
     icon: str
     section: str
@@ -16,17 +16,17 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "总览", ":material/dashboard:", "看板", "overview"),
-    PageSpec("pages/map.py", "地图", ":material/map:", "分析", "map"),
-    PageSpec("pages/compare.py", "镇街对比", ":material/compare_arrows:", "分析", "compare"),
-    PageSpec("pages/town.py", "镇街详情", ":material/location_city:", "分析", "town"),
-    PageSpec("pages/balance.py", "义务教育优质均衡", ":material/balance:", "分析", "balance"),
-    PageSpec("pages/analysis.py", "差距分析", ":material/query_stats:", "分析", "analysis"),
-    PageSpec("pages/teachers.py", "教师队伍", ":material/school:", "分析", "teachers"),
-    PageSpec("pages/preschool.py", "学前教育", ":material/child_care:", "分析", "preschool"),
-    PageSpec("pages/targets.py", "目标进度", ":material/flag:", "目标", "targets"),
-    PageSpec("pages/export.py", "汇报导出", ":material/co_present:", "汇报", "export"),
-    PageSpec("pages/methods.py", "方法说明", ":material/menu_book:", "说明", "methods"),
-    PageSpec("pages/login.py", "管理员登录", ":material/login:", "说明", "login"),
-    PageSpec("pages/admin.py", "数据管理", ":material/database:", "管理", "admin", admin_only=True),
+    PageSpec("views/overview.py", "总览", ":material/dashboard:", "看板", "overview"),
+    PageSpec("views/map.py", "地图", ":material/map:", "分析", "map"),
+    PageSpec("views/compare.py", "镇街对比", ":material/compare_arrows:", "分析", "compare"),
+    PageSpec("views/town.py", "镇街详情", ":material/location_city:", "分析", "town"),
+    PageSpec("views/balance.py", "义务教育优质均衡", ":material/balance:", "分析", "balance"),
+    PageSpec("views/analysis.py", "差距分析", ":material/query_stats:", "分析", "analysis"),
+    PageSpec("views/teachers.py", "教师队伍", ":material/school:", "分析", "teachers"),
+    PageSpec("views/preschool.py", "学前教育", ":material/child_care:", "分析", "preschool"),
+    PageSpec("views/targets.py", "目标进度", ":material/flag:", "目标", "targets"),
+    PageSpec("views/export.py", "汇报导出", ":material/co_present:", "汇报", "export"),
+    PageSpec("views/methods.py", "方法说明", ":material/menu_book:", "说明", "methods"),
+    PageSpec("views/login.py", "管理员登录", ":material/login:", "说明", "login"),
+    PageSpec("views/admin.py", "数据管理", ":material/database:", "管理", "admin", admin_only=True),
 )

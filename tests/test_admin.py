@@ -71,7 +71,7 @@ def test_admin_page_is_not_in_the_navigation_of_a_viewer(demo_db, with_password,
 
 
 def test_admin_page_refuses_a_viewer_when_run_directly(admin_db, with_password):
-    at = _app("pages/admin.py")
+    at = _app("views/admin.py")
     at.run()
     assert not at.exception
     assert any("仅限管理员" in e.value for e in at.error)
@@ -79,7 +79,7 @@ def test_admin_page_refuses_a_viewer_when_run_directly(admin_db, with_password):
 
 
 def test_admin_page_refuses_even_a_session_flag_when_no_password_is_set(admin_db, no_secrets):
-    at = _app("pages/admin.py")
+    at = _app("views/admin.py")
     at.session_state["is_admin"] = True
     at.run()
     assert any("仅限管理员" in e.value for e in at.error) and not at.file_uploader
@@ -89,7 +89,7 @@ def test_admin_page_refuses_even_a_session_flag_when_no_password_is_set(admin_db
 
 
 def test_login_page_without_a_password_says_how_to_set_one(admin_db, no_secrets):
-    at = _app("pages/login.py")
+    at = _app("views/login.py")
     at.run()
     assert not at.exception
     text = " ".join(i.value for i in at.info)
@@ -105,7 +105,7 @@ def _attempt(at: AppTest, password: str, name: str = "张三") -> AppTest:
 
 
 def test_correct_password_unlocks(admin_db, with_password):
-    at = _app("pages/login.py")
+    at = _app("views/login.py")
     at.run()
     _attempt(at, PASSWORD)
     assert not at.exception
@@ -114,7 +114,7 @@ def test_correct_password_unlocks(admin_db, with_password):
 
 
 def test_a_name_is_required(admin_db, with_password):
-    at = _app("pages/login.py")
+    at = _app("views/login.py")
     at.run()
     _attempt(at, PASSWORD, name="  ")
     assert "is_admin" not in at.session_state or not at.session_state["is_admin"]
@@ -122,14 +122,14 @@ def test_a_name_is_required(admin_db, with_password):
 
 
 def test_five_failures_lock_the_form_even_across_a_reload(admin_db, with_password):
-    at = _app("pages/login.py")
+    at = _app("views/login.py")
     at.run()
     for i in range(auth.MAX_FAILURES):
         _attempt(at, f"wrong {i}")
     assert any("锁定" in e.value for e in at.error)
     assert at.button[0].disabled  # a browser cannot submit any more
     # A reload is a new session from the same client: still locked.
-    again = _app("pages/login.py")
+    again = _app("views/login.py")
     again.run()
     assert any("锁定" in e.value for e in again.error) and again.button[0].disabled
     assert "is_admin" not in again.session_state
@@ -137,7 +137,7 @@ def test_five_failures_lock_the_form_even_across_a_reload(admin_db, with_passwor
 
 def test_a_submission_that_arrives_while_locked_is_refused(admin_db, with_password):
     """The lock is checked again on submit, not only by disabling the button."""
-    at = _app("pages/login.py")
+    at = _app("views/login.py")
     at.run()
     assert not at.button[0].disabled
     for _ in range(auth.MAX_FAILURES):  # another session from the same client fails meanwhile
@@ -245,7 +245,7 @@ def _log(db: Path) -> list[tuple]:
 
 
 def test_upload_problems_import_history_restore_and_task(admin_db, with_password, tmp_path):
-    at = _admin(_app("pages/admin.py"))
+    at = _admin(_app("views/admin.py"))
     at.run()
     assert not at.exception
     before = sha256_of(admin_db)
@@ -317,7 +317,7 @@ def test_admin_page_renders_fast_when_warm(demo_db, with_password, monkeypatch, 
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
     monkeypatch.setenv("EDUBALANCE_DB", str(db))
-    at = _admin(_app("pages/admin.py"))
+    at = _admin(_app("views/admin.py"))
     at.run()
     assert not at.exception
     start = time.perf_counter()

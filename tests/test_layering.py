@@ -12,7 +12,7 @@ import pytest
 from edubalance.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE_FILES = sorted((ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted((ROOT / "views").glob("*.py"))
 QUERY_FILES = sorted((ROOT / "queries").glob("*.sql"))
 TEST_FILES = sorted(Path(__file__).parent.glob("test_*.py"))
 
@@ -133,7 +133,7 @@ def test_every_registered_page_is_mentioned_by_a_test():
     unmentioned = []
     for spec in PAGES:
         stem = Path(spec.path).stem
-        needles = (spec.path, f"pages/{stem}", f'"{stem}.py"', f"'{stem}.py'")
+        needles = (spec.path, f"views/{stem}", f'"{stem}.py"', f"'{stem}.py'")
         if not any(n in t for t in texts.values() for n in needles):
             unmentioned.append(spec.path)
     assert not unmentioned, f"no test names these pages (add an AppTest): {unmentioned}"

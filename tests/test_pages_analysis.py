@@ -1,4 +1,4 @@
-"""AppTest runs of 差距分析 (pages/analysis.py) and the 差距来源 section of 义务教育优质均衡."""
+"""AppTest runs of 差距分析 (views/analysis.py) and the 差距来源 section of 义务教育优质均衡."""
 
 import time
 from pathlib import Path
@@ -33,7 +33,7 @@ VIEWS = ["差距在哪里", "谁在拉大差异系数", "情景模拟", "趋势�
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_analysis_page_renders_and_is_fast_when_warm(demo_env, view):
-    at = AppTest.from_file(str(ROOT / "pages/analysis.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/analysis.py"), default_timeout=120)
     at.query_params["view"] = view  # the open tab lives in the URL; only that tab runs
     at.run()
     assert not at.exception, at.exception
@@ -43,11 +43,11 @@ def test_analysis_page_renders_and_is_fast_when_warm(demo_env, view):
     if view == "小规模学校筛查":
         assert any("不是撤并决定" in w.value for w in at.warning)
     warm = _best_warm(at)
-    assert warm < 1.0, f"pages/analysis.py ({view}) took {warm:.2f}s warm"
+    assert warm < 1.0, f"views/analysis.py ({view}) took {warm:.2f}s warm"
 
 
 def test_analysis_filters_come_from_the_url(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages/analysis.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/analysis.py"), default_timeout=120)
     at.query_params.update({"year": "2024", "stage": "初中", "indicator": "backbone_per100", "grouping": "urban_rural"})
     at.run()
     assert not at.exception, at.exception
@@ -58,7 +58,7 @@ def test_analysis_filters_come_from_the_url(demo_env):
 
 
 def test_what_if_scenario_shows_new_cvs_and_cost(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages/analysis.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/analysis.py"), default_timeout=120)
     at.query_params["view"] = "情景模拟"
     at.run()
     inputs = dbmod.run("balance_inputs", {"year": 2026}, db=demo_env)
@@ -73,11 +73,11 @@ def test_what_if_scenario_shows_new_cvs_and_cost(demo_env):
 
 
 def test_balance_page_has_the_gap_section_and_stays_fast(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages/balance.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/balance.py"), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     heads = [h.value for h in at.subheader]
     assert "差距来源：镇街之间还是镇街内部？" in heads
     assert "拉大差异系数最多的10所学校（段）" in heads
     warm = _best_warm(at)
-    assert warm < 1.0, f"pages/balance.py took {warm:.2f}s warm"
+    assert warm < 1.0, f"views/balance.py took {warm:.2f}s warm"

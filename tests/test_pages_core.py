@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_PAGES = ["pages/overview.py", "pages/balance.py", "pages/methods.py"]
+CORE_PAGES = ["views/overview.py", "views/balance.py", "views/methods.py"]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_page_renders_without_exception_and_fast_when_warm(page, demo_env):
 
 
 def test_overview_shows_demo_banner_and_missing_towns(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views/overview.py"), default_timeout=60)
     at.run()
     assert any("演示数据" in w.value for w in at.warning)
     labels = [m.label for m in at.metric]
@@ -39,7 +39,7 @@ def test_overview_shows_demo_banner_and_missing_towns(demo_env):
 
 
 def test_year_comes_from_the_url(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages/balance.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views/balance.py"), default_timeout=60)
     at.query_params["year"] = "2023"
     at.run()
     assert not at.exception

@@ -9,7 +9,7 @@ from edubalance.paths import ROOT
 
 def _app(monkeypatch, demo_db, **params) -> AppTest:
     monkeypatch.setenv("EDUBALANCE_DB", str(demo_db))
-    at = AppTest.from_file(str(ROOT / "pages" / "export.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "export.py"), default_timeout=120)
     for k, v in params.items():
         at.query_params[k] = v
     return at

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("pages/targets.py", "pages/teachers.py", "pages/preschool.py", "pages/overview.py")
+PAGES = ("views/targets.py", "views/teachers.py", "views/preschool.py", "views/overview.py")
 
 
 def run(page: str, monkeypatch, db: Path, **params) -> tuple[AppTest, float]:
@@ -45,7 +45,7 @@ def _markdown(at: AppTest) -> str:
 
 
 def test_targets_page_groups_and_owner_filter(monkeypatch, demo_db):
-    at, _ = run("pages/targets.py", monkeypatch, demo_db, year="2026")
+    at, _ = run("views/targets.py", monkeypatch, demo_db, year="2026")
     text = _markdown(at)
     for group in (
         "教育资源扩增工程",
@@ -59,7 +59,7 @@ def test_targets_page_groups_and_owner_filter(monkeypatch, demo_db):
     assert at.sidebar.selectbox(key="flt_owner").value == "全部责任单位"
 
     # a responsible unit sees only the targets it is named on, and the URL says so
-    at, _ = run("pages/targets.py", monkeypatch, demo_db, year="2026", owner="市委编办")
+    at, _ = run("views/targets.py", monkeypatch, demo_db, year="2026", owner="市委编办")
     assert at.query_params["owner"] == ["市委编办"] or at.query_params["owner"] == "市委编办"
     text = _markdown(at)
     assert "T20" in text and "T17" in text  # 高中 targets name 市委编办
@@ -67,26 +67,26 @@ def test_targets_page_groups_and_owner_filter(monkeypatch, demo_db):
 
 
 def test_targets_page_unit_detail_from_url(monkeypatch, demo_db):
-    at, _ = run("pages/targets.py", monkeypatch, demo_db, year="2026", target="T3")
+    at, _ = run("views/targets.py", monkeypatch, demo_db, year="2026", target="T3")
     assert at.selectbox(key="tg_target").value == "T3"
     assert any("个单位已达标" in m.value for m in at.markdown)
 
 
 def test_teachers_page_stage_from_url(monkeypatch, demo_db):
-    at, _ = run("pages/teachers.py", monkeypatch, demo_db, year="2025", stage="初中")
+    at, _ = run("views/teachers.py", monkeypatch, demo_db, year="2025", stage="初中")
     assert at.sidebar.selectbox(key="flt_stage").value == "初中"
     labels = [m.label for m in at.metric]
     assert "交流比例（方案口径）" in labels and "交流比例（国家口径）" in labels
 
 
 def test_preschool_page_names_zhen_without_central_kindergarten(monkeypatch, demo_db):
-    at, _ = run("pages/preschool.py", monkeypatch, demo_db, year="2026")
+    at, _ = run("views/preschool.py", monkeypatch, demo_db, year="2026")
     assert any("尚无规范化公办中心幼儿园" in w.value for w in at.warning)
     labels = [m.label for m in at.metric]
     assert {"学前三年毛入园率", "普惠性幼儿园覆盖率", "公办园在园幼儿占比"} <= set(labels)
 
 
 def test_overview_has_target_headline_and_special_groups(monkeypatch, demo_db):
-    at, _ = run("pages/overview.py", monkeypatch, demo_db, year="2026")
+    at, _ = run("views/overview.py", monkeypatch, demo_db, year="2026")
     assert any("方案目标与任务进度" in m.value for m in at.markdown)
     assert any("特殊群体" in e.label for e in at.expander)

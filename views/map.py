@@ -73,7 +73,7 @@ else:
     event = ui.chart(fig, key="map_fig", on_select="rerun", selection_mode="points")
     picked = charts_towns.selected_town(event)
     if picked:
-        st.switch_page("pages/town.py", query_params={"town": picked, "year": str(year), "stage": stage})
+        st.switch_page("views/town.py", query_params={"town": picked, "year": str(year), "stage": stage})
     st.caption(
         f"{stage} · {ui.school_year_label(year)}。点击镇街（或学校）打开镇街详情。" + charts_towns.points_legend()
     )
@@ -111,7 +111,7 @@ if geojson is not None and no_zone:
 st.caption(note)
 code = charts_towns.selected_row(pick, table_codes)
 if code:
-    st.switch_page("pages/town.py", query_params={"town": code, "year": str(year), "stage": stage})
+    st.switch_page("views/town.py", query_params={"town": code, "year": str(year), "stage": stage})
 
 jump = st.selectbox(
     "查看镇街详情",
@@ -122,4 +122,4 @@ jump = st.selectbox(
     key="map_jump",
 )
 if jump:
-    st.switch_page("pages/town.py", query_params={"town": jump, "year": str(year), "stage": stage})
+    st.switch_page("views/town.py", query_params={"town": jump, "year": str(year), "stage": stage})

@@ -65,7 +65,7 @@ head.markdown(
 )
 with link:
     try:
-        st.page_link("pages/targets.py", label="目标进度", icon=":material/flag:", query_params={"year": year})
+        st.page_link("views/targets.py", label="目标进度", icon=":material/flag:", query_params={"year": year})
     except StreamlitAPIException:  # this page run on its own (tests): no navigation to link into
         st.markdown(f"[目标进度](targets?year={year})")
 

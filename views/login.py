@@ -18,7 +18,7 @@ keys = auth.client_keys(state["auth_client"], st.context.ip_address)
 
 def _link_to_admin() -> None:
     try:
-        st.page_link("pages/admin.py", label="进入数据管理", icon=":material/database:")
+        st.page_link("views/admin.py", label="进入数据管理", icon=":material/database:")
     except st.errors.StreamlitAPIException:
         st.caption("请在左侧导航中打开“数据管理”。")  # the page runs outside the app's navigation
 

@@ -15,8 +15,10 @@ comp = ui.query("school_compliance", year=year)
 cv_all = pd.concat([ui.query("balance_cv", year=y) for y in ui.available_years()], ignore_index=True)
 
 st.subheader("校际差异系数（按在校生加权）")
+point_min = registry.standard("cv_exclude_teaching_point_below", "教学点")
 st.caption(
-    "差异系数 = 加权标准差 ÷ 全县均值，权重为各校（段）在校生数；九年一贯制、完全中学分学段计算，不足50人的教学点不计。"
+    "差异系数 = 加权标准差 ÷ 全县均值，权重为各校（段）在校生数；九年一贯制、完全中学分学段计算，"
+    f"不足{point_min:.0f}人的教学点不计。"
 )
 ui.chart(ui.figure(charts.cv_bars, cv), key="bal_cv")
 with st.expander("表格：本学年差异系数"):
