@@ -17,27 +17,17 @@
 -- param: grouping text 分组：town（镇街）或 urban_rural（城区/镇区/乡村）
 -- columns: year, stage, indicator, indicator_name, grouping, groups, schools, students,
 --          mean, total, between, within, between_share
-WITH assessed AS (
-    -- Stages with an official balance assessment use its unit set (registry-driven).
-    SELECT DISTINCT scope AS stage FROM ref_standards WHERE indicator_key = 'balance_cv'
-),
-units AS (
-    SELECT
-        v.year, v.stage, v.indicator, v.indicator_name,
+WITH units AS (
+    SELECT year, stage, indicator, indicator_name,
         CASE $grouping
-            WHEN 'town' THEN v.town_code
-            WHEN 'urban_rural' THEN coalesce(v.area, '未分类')
+            WHEN 'town' THEN town_code
+            WHEN 'urban_rural' THEN area
         END AS grp,
-        y.students::DOUBLE AS w,
-        v.value AS x
-    FROM v_indicator_values AS v
-    JOIN school_years AS y USING (year, school_id, stage)
-    WHERE v.year = $year
-      AND v.stage = $stage
-      AND (v.indicator = $indicator OR v.indicator_name = $indicator)
-      AND v.value IS NOT NULL
-      AND y.students > 0
-      AND (v.in_cv OR v.stage NOT IN (SELECT stage FROM assessed))
+        w, x
+    FROM v_inequality_units
+    WHERE year = $year
+      AND stage = $stage
+      AND (indicator = $indicator OR indicator_name = $indicator)
 ),
 valid AS (
     SELECT * FROM units WHERE grp IS NOT NULL

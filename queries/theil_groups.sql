@@ -10,25 +10,17 @@
 -- param: grouping text 分组：town（镇街）或 urban_rural（城区/镇区/乡村）
 -- columns: grp, group_name, schools, students, pupil_share, group_mean, mean, ratio_to_mean,
 --          resource_share, group_theil, between_term, within_term, standard
-WITH assessed AS (
-    SELECT DISTINCT scope AS stage FROM ref_standards WHERE indicator_key = 'balance_cv'
-),
-valid AS (
+WITH valid AS (
     SELECT
         CASE $grouping
-            WHEN 'town' THEN v.town_code
-            WHEN 'urban_rural' THEN coalesce(v.area, '未分类')
+            WHEN 'town' THEN town_code
+            WHEN 'urban_rural' THEN area
         END AS grp,
-        y.students::DOUBLE AS w,
-        v.value AS x
-    FROM v_indicator_values AS v
-    JOIN school_years AS y USING (year, school_id, stage)
-    WHERE v.year = $year
-      AND v.stage = $stage
-      AND (v.indicator = $indicator OR v.indicator_name = $indicator)
-      AND v.value IS NOT NULL
-      AND y.students > 0
-      AND (v.in_cv OR v.stage NOT IN (SELECT stage FROM assessed))
+        w, x
+    FROM v_inequality_units
+    WHERE year = $year
+      AND stage = $stage
+      AND (indicator = $indicator OR indicator_name = $indicator)
       AND $grouping IN ('town', 'urban_rural')
 ),
 terms AS (
