@@ -31,11 +31,38 @@ def _limit_line(fig: go.Figure, *, x=None, y=None, xref="x", yref="y", label="",
     """A dashed threshold line across the plot, as a plain layout shape (add_vline/add_hline
     are an order of magnitude slower to build)."""
     if x is not None:
-        shape = dict(type="line", x0=x, x1=x, xref=xref, y0=0, y1=1, yref=f"{yref.replace('y', 'y')} domain" if yref != "y" else "y domain")
-        note = dict(x=x, xref=xref, y=1, yref=shape["yref"], text=f"{label} {x:.2f}", showarrow=False, yanchor="bottom", font=dict(size=11, color=color))
+        shape = dict(
+            type="line",
+            x0=x,
+            x1=x,
+            xref=xref,
+            y0=0,
+            y1=1,
+            yref=f"{yref.replace('y', 'y')} domain" if yref != "y" else "y domain",
+        )
+        note = dict(
+            x=x,
+            xref=xref,
+            y=1,
+            yref=shape["yref"],
+            text=f"{label} {x:.2f}",
+            showarrow=False,
+            yanchor="bottom",
+            font=dict(size=11, color=color),
+        )
     else:
         shape = dict(type="line", y0=y, y1=y, yref=yref, x0=0, x1=1, xref="paper")
-        note = dict(y=y, yref=yref, x=1, xref="paper", text=f"{label} {y:.2f}", showarrow=False, xanchor="right", yanchor="bottom", font=dict(size=11, color=color))
+        note = dict(
+            y=y,
+            yref=yref,
+            x=1,
+            xref="paper",
+            text=f"{label} {y:.2f}",
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font=dict(size=11, color=color),
+        )
     shape["line"] = dict(dash="dash", color=color, width=1.5)
     fig.add_shape(shape)
     fig.add_annotation(note)
