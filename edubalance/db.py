@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .paths import QUERIES_DIR
 
@@ -131,7 +132,44 @@ def run(name: str, params: dict | None = None, *, db: Path | None = None, con=No
     own = con is None
     con = connect(db) if own else con
     try:
-        return con.execute(q.sql, values).df()
+        return to_frame(con.sql(q.sql, params=values).to_arrow_table())
     finally:
         if own:
             con.close()
+
+
+_NULLABLE = {
+    pa.bool_(): pd.BooleanDtype(),
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+
+
+def _column(values: pa.ChunkedArray) -> pd.Series:
+    kind = values.type
+    if pa.types.is_decimal(kind):  # DECIMAL and the HUGEINT of sum(int)
+        values = values.cast(pa.float64())
+    elif pa.types.is_date(kind):
+        values = values.cast(pa.timestamp("us"))
+    elif values.null_count and kind in _NULLABLE:
+        return values.to_pandas(types_mapper=_NULLABLE.get)
+    elif values.null_count == len(values) and (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return pd.Series([None] * len(values), dtype=object)  # .df() gives no string dtype to all-NULL text
+    elif values.null_count and pa.types.is_nested(kind):
+        return values.to_pandas().fillna(pd.NA)  # None -> <NA>, as .df() marks a NULL list
+    return values.to_pandas()
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow result as the DataFrame DuckDB's .df() would give (nullable Int/boolean
+    columns only where NULLs occur, decimals and dates as float and datetime), built several
+    times faster: .df() makes Python objects of text columns one value at a time."""
+    frame = pd.DataFrame({i: _column(table.column(i)) for i in range(table.num_columns)}, copy=False)
+    frame.columns = table.column_names
+    return frame

@@ -123,7 +123,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)load the registries and classification tables, then the shared views."""
+    """(Re)load the registries and classification tables. Call derive() once the data is in."""
     registry.load.cache_clear()
     for table in registry.REGISTRIES:
         df = registry.load(table)  # noqa: F841 - read by DuckDB's replacement scan
@@ -136,6 +136,11 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
         [(k, zh, lo, hi) for k, zh, lo, hi in CLASS_BANDS], columns=["band", "band_zh", "lower_bound", "upper_bound"]
     )
     con.execute("CREATE OR REPLACE TABLE ref_class_bands AS SELECT * FROM bands")
+
+
+def derive(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the derived tables and the shared views from the data and registries now in
+    the database. Every writer calls it last, so derived rows never lag the data."""
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
     con.execute("DELETE FROM meta WHERE key = 'reference_version'")
     con.execute("INSERT INTO meta VALUES ('reference_version', ?)", [reference_version()])
@@ -257,6 +262,8 @@ def stage_and_swap(
             con.execute("BEGIN TRANSACTION")
             refresh_reference(con)
             work(con)
+            progress(0.8, "计算派生指标")
+            derive(con)
             con.execute("COMMIT")
             progress(0.85, "写入检查点")
             con.execute("CHECKPOINT")

@@ -249,7 +249,7 @@ def findings(db: Path, *, geometry: bool = True) -> pd.DataFrame:
 def workbook_findings(path: str | Path, *, geometry: bool = True) -> pd.DataFrame:
     """Findings on a workbook alone, loaded into an in-memory database the way an import
     would load it. Empty when the workbook has errors (those are reported by validation)."""
-    from .importer import _apply, _create_tables, refresh_reference
+    from .importer import _apply, _create_tables, derive, refresh_reference
     from .reading import UnreadableFile, read_source
     from .validate import Existing, validate
 
@@ -265,6 +265,7 @@ def workbook_findings(path: str | Path, *, geometry: bool = True) -> pd.DataFram
         _create_tables(con)
         refresh_reference(con)
         _apply(con, parsed, True)
+        derive(con)
         return findings_from_connection(con, geometry=geometry)
     finally:
         con.close()

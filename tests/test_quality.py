@@ -10,7 +10,7 @@ import pytest
 from workbooks import frame, write_xlsx
 
 from edubalance import quality
-from edubalance.importer import _apply, _create_tables, import_file, refresh_reference
+from edubalance.importer import _apply, _create_tables, derive, import_file, refresh_reference
 from edubalance.reading import read_source
 from edubalance.validate import Existing, validate
 
@@ -117,6 +117,7 @@ def test_thresholds_come_from_the_registry_not_the_code(tmp_path):
     _create_tables(con)
     refresh_reference(con)
     _apply(con, parsed, True)
+    derive(con)
     assert len(_pick(quality.findings_from_connection(con, geometry=False), "年度突变")) == 2
     con.execute("UPDATE ref_standards SET value = 0.7 WHERE indicator_key = 'quality_jump_students'")
     con.execute("UPDATE ref_standards SET value = 0.5 WHERE indicator_key = 'quality_jump_teachers'")

@@ -1,8 +1,14 @@
--- Views shared by the named queries (created in the database file at every build).
--- Thresholds come from ref_standards; classifications from ref_ur_codes and ref_class_bands.
+-- Derived tables and the views shared by the named queries.
+-- Run by importer.derive() inside the staging transaction, after the data and the registries
+-- are in place, so the derived tables always match the file they are stored in. Thresholds
+-- come from ref_standards; classifications from ref_ur_codes and ref_class_bands.
+--
+-- Why tables: every page asks for segments and indicator values, and computing them per query
+-- (two unpivots and a join of 22 measures per segment) cost seconds and gigabytes at province
+-- scale. They change only when an import, a restore or a registry change writes a new file,
+-- which is exactly when this script runs.
 
--- One row per school, school year and stage segment, with school and town attributes and
--- the derived class-size counts.
+-- Class-size bands in long form: one row per segment and band with a reported count.
 CREATE OR REPLACE VIEW v_band_classes AS
 SELECT year, school_id, stage, band, classes_in_band
 FROM (
@@ -12,20 +18,22 @@ FROM (
     INTO NAME band VALUE classes_in_band
 );
 
-CREATE OR REPLACE VIEW v_class_counts AS
-SELECT
-    b.year, b.school_id, b.stage,
-    coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound > cs.value), 0) AS over_standard_classes,
-    coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound >= bc.value), 0) AS big_classes,
-    coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound >= sb.value), 0) AS super_big_classes
-FROM v_band_classes AS b
-JOIN ref_class_bands AS rb ON rb.band = b.band
-LEFT JOIN ref_standards AS cs ON cs.indicator_key = 'class_size_standard' AND cs.scope = b.stage
-LEFT JOIN ref_standards AS bc ON bc.indicator_key = 'big_class_min' AND bc.scope = b.stage
-LEFT JOIN ref_standards AS sb ON sb.indicator_key = 'super_big_class_min' AND sb.scope = b.stage
-GROUP BY ALL;
-
-CREATE OR REPLACE VIEW v_segments AS
+-- One row per school, school year and stage segment, with school and town attributes, the
+-- class-size counts and whether the segment is in the 优质均衡 assessment (in_cv).
+CREATE OR REPLACE TABLE d_segments AS
+WITH class_counts AS (
+    SELECT
+        b.year, b.school_id, b.stage,
+        coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound > cs.value), 0) AS over_standard_classes,
+        coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound >= bc.value), 0) AS big_classes,
+        coalesce(sum(b.classes_in_band) FILTER (WHERE rb.lower_bound >= sb.value), 0) AS super_big_classes
+    FROM v_band_classes AS b
+    JOIN ref_class_bands AS rb ON rb.band = b.band
+    LEFT JOIN ref_standards AS cs ON cs.indicator_key = 'class_size_standard' AND cs.scope = b.stage
+    LEFT JOIN ref_standards AS bc ON bc.indicator_key = 'big_class_min' AND bc.scope = b.stage
+    LEFT JOIN ref_standards AS sb ON sb.indicator_key = 'super_big_class_min' AND sb.scope = b.stage
+    GROUP BY ALL
+)
 SELECT
     y.*,
     s.school_name, s.school_type, s.ownership, s.inclusive, s.ur_code, s.is_central,
@@ -46,9 +54,13 @@ FROM school_years AS y
 JOIN schools AS s USING (school_id)
 JOIN towns AS t ON t.town_code = s.town_code
 LEFT JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
-LEFT JOIN v_class_counts AS c ON c.year = y.year AND c.school_id = y.school_id AND c.stage = y.stage
+LEFT JOIN class_counts AS c ON c.year = y.year AND c.school_id = y.school_id AND c.stage = y.stage
 LEFT JOIN ref_standards AS tp
-    ON tp.indicator_key = 'cv_exclude_teaching_point_below' AND tp.scope = '教学点';
+    ON tp.indicator_key = 'cv_exclude_teaching_point_below' AND tp.scope = '教学点'
+-- Sorted so the per-year filters of the queries skip whole row groups.
+ORDER BY y.year, y.stage, t.town_code, y.school_id;
+
+CREATE OR REPLACE VIEW v_segments AS SELECT * FROM d_segments;
 
 -- Long form: one row per segment and measure (raw amounts R and bases P).
 CREATE OR REPLACE VIEW v_measures AS
@@ -84,20 +96,32 @@ FROM (
 );
 
 -- School-level indicators of the registry, per segment: numerator R, base P, value k·R/P.
-CREATE OR REPLACE VIEW v_indicator_values AS
+-- A segment has an indicator only when both its R and P are reported (UNPIVOT drops NULLs).
+-- One pass over the long form, grouped, rather than joining the long form to itself.
+CREATE OR REPLACE TABLE d_indicator_values AS
+WITH pairs AS (
+    SELECT
+        m.year, m.school_id, m.stage, m.town_code, m.area, m.in_cv,
+        i.key AS indicator, i.name_zh AS indicator_name, i.unit, i.group_zh, i.direction,
+        i.scale::DOUBLE AS scale,
+        max(m.amount) FILTER (WHERE m.measure = i.numerator) AS numerator,
+        max(m.amount) FILTER (WHERE m.measure = i.denominator) AS denominator
+    FROM ref_indicators AS i
+    JOIN v_measures AS m ON m.measure IN (i.numerator, i.denominator)
+    WHERE i.level = 'school'
+      AND list_contains(string_split(i.stages, ';'), m.stage)
+    GROUP BY ALL
+)
 SELECT
-    n.year, n.school_id, n.stage, n.town_code, n.area, n.in_cv,
-    i.key AS indicator, i.name_zh AS indicator_name, i.unit, i.group_zh, i.direction,
-    i.scale::DOUBLE AS scale,
-    n.amount AS numerator,
-    d.amount AS denominator,
-    CASE WHEN d.amount > 0 THEN i.scale::DOUBLE * n.amount / d.amount END AS value
-FROM ref_indicators AS i
-JOIN v_measures AS n ON n.measure = i.numerator
-JOIN v_measures AS d
-    ON d.measure = i.denominator AND d.year = n.year AND d.school_id = n.school_id AND d.stage = n.stage
-WHERE i.level = 'school'
-  AND list_contains(string_split(i.stages, ';'), n.stage);
+    year, school_id, stage, town_code, area, in_cv,
+    indicator, indicator_name, unit, group_zh, direction, scale,
+    numerator, denominator,
+    CASE WHEN denominator > 0 THEN scale * numerator / denominator END AS value
+FROM pairs
+WHERE numerator IS NOT NULL AND denominator IS NOT NULL
+ORDER BY year, stage, indicator, town_code, school_id;
+
+CREATE OR REPLACE VIEW v_indicator_values AS SELECT * FROM d_indicator_values;
 
 -- The 7 优质均衡 resource indicators with their per-stage standards.
 CREATE OR REPLACE VIEW v_balance_values AS
