@@ -58,6 +58,8 @@ grid AS (
     FROM named AS n CROSS JOIN horizons AS h
 ),
 series AS (
+    -- The verdicts below compare projections rounded to 9 decimals: a line that lands on the
+    -- standard exactly must not flip with the summation order of the fit.
     SELECT
         g.*, n.observed, f.n_years, f.first_year, f.last_year, f.last_value, f.slope, f.r2,
         CASE WHEN f.n_years >= 3 THEN greatest(f.intercept + f.slope * g.year, 0) END AS trend,
@@ -77,15 +79,15 @@ SELECT
     CASE
         WHEN s.n_years < 3 THEN '数据不足'
         WHEN st.value IS NULL THEN NULL
-        WHEN (st.comparator = '>=' AND s.projected_2025 >= st.value)
-          OR (st.comparator = '<=' AND s.projected_2025 <= st.value) THEN '趋势可达标'
+        WHEN (st.comparator = '>=' AND round(s.projected_2025, 9) >= st.value)
+          OR (st.comparator = '<=' AND round(s.projected_2025, 9) <= st.value) THEN '趋势可达标'
         ELSE '趋势不达标'
     END AS outlook_2025,
     CASE
         WHEN s.n_years < 3 THEN '数据不足'
         WHEN st.value IS NULL THEN NULL
-        WHEN (st.comparator = '>=' AND s.projected_2027 >= st.value)
-          OR (st.comparator = '<=' AND s.projected_2027 <= st.value) THEN '趋势可达标'
+        WHEN (st.comparator = '>=' AND round(s.projected_2027, 9) >= st.value)
+          OR (st.comparator = '<=' AND round(s.projected_2027, 9) <= st.value) THEN '趋势可达标'
         ELSE '趋势不达标'
     END AS outlook_2027
 FROM series AS s

@@ -360,6 +360,24 @@ def test_town_projection_needs_three_years(oracle_db):
     assert set(p["outlook_2027"]) == {"数据不足"}
 
 
+def test_town_projection_landing_on_the_standard_meets_it(tmp_path):
+    # City 生均体育运动场馆面积 7.47, 7.48, 7.49 m² in 2022—2024: the line reaches the 小学
+    # standard 7.5 exactly in 2025, but the float fit gives 7.499999999999998.
+    frames = {}
+    for i, v in enumerate([7.47, 7.48, 7.49]):
+        f = oracle_frames(2022 + i)
+        f["学校年度"]["体育运动场馆面积"] = [f"{p * v:.2f}" for p in ORACLE_P]
+        frames = (
+            f if not frames else {**f, "学校年度": pd.concat([frames["学校年度"], f["学校年度"]], ignore_index=True)}
+        )
+    db = _import(tmp_path, frames)
+    p = dbmod.run("town_projection", {"stage": "小学", "indicator": "sports_area_per_pupil", "town": ""}, db=db)
+    city = p[(p["scope"] == "city") & (p["year"] == 2025)].iloc[0]
+    assert city["projected_2025"] == pytest.approx(7.5, abs=1e-9)
+    assert city["outlook_2025"] == "趋势可达标"
+    assert city["projected_2027"] == pytest.approx(7.52, abs=1e-9) and city["outlook_2027"] == "趋势可达标"
+
+
 # ---------------------------------------------------------------------------------------------
 # Small schools
 # ---------------------------------------------------------------------------------------------
