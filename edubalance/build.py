@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .importer import ImportResult, import_tables, sha256_of
-from .reading import UnreadableFile, read_source, tables_from_frames
+from .importer import ImportResult, import_file, import_tables
+from .reading import tables_from_frames
 
 DEMO_FILE_NAME = "演示数据配方"
 
@@ -30,16 +30,4 @@ def build_database(db: Path, workbook: str | Path | None = None) -> ImportResult
         return import_tables(
             tables, db, fresh=True, user="系统", file_name=DEMO_FILE_NAME, sha=sha, action="build", meta={"demo": "1"}
         )
-    path = Path(workbook)
-    try:
-        tables = read_source(path)
-    except UnreadableFile as exc:
-        from .problems import Problems
-
-        problems = Problems()
-        problems.add(path.name, None, "", "", str(exc))
-        return ImportResult(False, problems, db_path=db)
-    sha = sha256_of(path) if path.is_file() else ""
-    return import_tables(
-        tables, db, fresh=True, user="命令行", file_name=path.name, sha=sha, action="build", meta={"demo": "0"}
-    )
+    return import_file(workbook, db, fresh=True, user="命令行", action="build", meta={"demo": "0"})

@@ -321,28 +321,48 @@ def import_tables(
         return ImportResult(True, problems, result, db, backup)
 
 
+def _read(path: Path) -> tuple[list[RawTable], Problems]:
+    """The file's raw tables, or none and the reason it cannot be read."""
+    problems = Problems()
+    try:
+        return read_source(path), problems
+    except UnreadableFile as exc:
+        problems.add(path.name, None, "", "", str(exc))
+        return [], problems
+
+
 def import_file(
-    path: str | Path, db: Path, *, replace_years: bool = False, user: str = "命令行", fresh=False
+    path: str | Path,
+    db: Path,
+    *,
+    replace_years: bool = False,
+    user: str = "命令行",
+    fresh=False,
+    action: str = "import",
+    meta: dict[str, str] | None = None,
 ) -> ImportResult:
     path = Path(path)
-    try:
-        tables = read_source(path)
-    except UnreadableFile as exc:
-        problems = Problems()
-        problems.add(path.name, None, "", "", str(exc))
+    tables, problems = _read(path)
+    if problems.errors:
         return ImportResult(False, problems, db_path=db)
     sha = sha256_of(path) if path.is_file() else ""
-    return import_tables(tables, db, replace_years=replace_years, user=user, file_name=path.name, sha=sha, fresh=fresh)
+    return import_tables(
+        tables,
+        db,
+        replace_years=replace_years,
+        user=user,
+        file_name=path.name,
+        sha=sha,
+        fresh=fresh,
+        action=action,
+        meta=meta,
+    )
 
 
 def check_file(path: str | Path, db: Path | None = None) -> Problems:
     """Validate only (against the database when given); nothing is written."""
-    path = Path(path)
-    try:
-        tables = read_source(path)
-    except UnreadableFile as exc:
-        problems = Problems()
-        problems.add(path.name, None, "", "", str(exc))
+    tables, problems = _read(Path(path))
+    if problems.errors:
         return problems
     existing = read_existing(db) if db is not None else Existing()
     return validate(tables, existing, replace_years=True)[1]

@@ -27,6 +27,16 @@ def school_pass_table(comp: pd.DataFrame) -> pd.DataFrame:
     return comp.drop_duplicates(["school_id", "stage"])[cols].reset_index(drop=True)
 
 
+def weakest_schools(comp: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The rows of the `limit` school segments furthest from the 6-of-7 rule (fewest indicators
+    met, then the lowest ratio to a standard), for charts that cannot show every school."""
+    seg = comp.drop_duplicates(["school_id", "stage"]).sort_values(
+        ["met_count", "min_ratio", "school_id"], kind="stable"
+    )
+    keep = seg.head(limit)[["school_id", "stage"]]
+    return comp.merge(keep, on=["school_id", "stage"], how="inner")
+
+
 def failing_indicators(comp: pd.DataFrame) -> pd.DataFrame:
     """Schools that fail the rule, with the indicators below standard named."""
     per = school_pass_table(comp)

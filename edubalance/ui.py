@@ -49,6 +49,7 @@ def forget_connections() -> None:
     """
     _connection.clear()
     _query.clear()
+    _query_then.clear()
 
 
 def dataset_info() -> dict:
@@ -141,12 +142,31 @@ def to_xlsx_bytes(df: pd.DataFrame, title: str) -> bytes:
     return buf.getvalue()
 
 
-def table(df: pd.DataFrame, title: str, key: str, *, column_config=None, height=None, on_select="ignore"):
+# Rows a table sends to the browser. Beyond this a page carries megabytes nobody scrolls
+# through (a province-sized county's school × indicator table is 90,000 rows, 25 MB);
+# the downloads always hold every row.
+TABLE_ROWS_SHOWN = 2000
+
+
+def table(
+    df: pd.DataFrame,
+    title: str,
+    key: str,
+    *,
+    column_config=None,
+    height=None,
+    on_select="ignore",
+    max_rows: int = TABLE_ROWS_SHOWN,
+):
     """A table with Chinese headers and Excel and CSV downloads (CSV as UTF-8 with BOM so
-    Excel shows Chinese). With on_select="rerun" a row can be picked; returns the selection."""
+    Excel shows Chinese). With on_select="rerun" a row can be picked; returns the selection.
+    Shows the first `max_rows` rows; the downloads hold all of them."""
     df = labelled(df)
+    shown = df if len(df) <= max_rows else df.head(max_rows)
+    if len(shown) < len(df):
+        st.caption(f"共 {len(df):,} 行，此处显示前 {max_rows:,} 行；下载 Excel 或 CSV 可得全部数据。")
     event = st.dataframe(
-        df,
+        shown,
         hide_index=True,
         width="stretch",
         column_config=column_config,
@@ -187,6 +207,19 @@ def figure(builder, *args, **kwargs):
 @st.cache_data(show_spinner=False, max_entries=256)
 def _computed(_fn, name: str, args: tuple, kwargs: tuple):
     return _fn(*args, **dict(kwargs))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _query_then(_fn, fn_name: str, name: str, params: tuple, signature: tuple):
+    return _fn(_query(name, params, signature))
+
+
+def query_then(fn, name: str, **params):
+    """A pure function of a named query's result, computed once per database file version
+    (keyed by the query, not by hashing the result: target rollups of a large county take
+    seconds)."""
+    fn_name = f"{fn.__module__}.{fn.__qualname__}"
+    return _query_then(fn, fn_name, name, tuple(sorted(params.items())), dbmod.signature(database()))
 
 
 def computed(fn, *args, **kwargs):

@@ -6,6 +6,8 @@ import streamlit as st
 
 from edubalance import analytics, charts, charts_analytics, registry, summaries, ui
 
+MATRIX_SCHOOLS = 80  # rows of the school × indicator heatmap that stay legible
+
 year = ui.year_filter()
 st.title("义务教育优质均衡")
 ui.banner(year)
@@ -50,6 +52,10 @@ st.markdown(f"{stage}：**{n_pass}/{n_all}** 所学校（段）达到“至少6�
 if sel.empty:
     st.info("所选范围内没有需要显示的学校。")
 else:
+    n_sel = sel[["school_id", "stage"]].drop_duplicates().shape[0]
+    if n_sel > MATRIX_SCHOOLS:
+        st.caption(f"所选范围共 {n_sel:,} 所学校（段），图中显示差距最大的 {MATRIX_SCHOOLS} 所；选择镇街可看其余学校。")
+        sel = summaries.weakest_schools(sel, MATRIX_SCHOOLS)
     ui.chart(ui.figure(charts.compliance_matrix, sel), key="bal_matrix")
 
 st.subheader("未达标学校及短板指标")

@@ -57,7 +57,7 @@ c[4].metric(
 c[5].metric("缺规范化公办中心园的镇", f"{len(no_kg)}/{zhen}", help="方案：2025年每个乡镇1所以上", border=True)
 
 # Headline of the plan's targets for 2025 and 2027 (targets_status; details on 目标进度).
-targets = progress.rollup(ui.query("targets_status", year=year))
+targets = ui.query_then(progress.rollup, "targets_status", year=year)
 head, link = st.columns([5, 1], vertical_alignment="center")
 head.markdown(
     "**方案目标与任务进度**（项数）" + charts_targets.status_counts_html(progress.status_counts(targets)),

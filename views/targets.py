@@ -11,8 +11,8 @@ ALL = "全部责任单位"
 
 year = ui.year_filter()
 status = ui.query("targets_status", year=year)
-summary = progress.rollup(status)
-missing = progress.missing_units(status)
+summary = ui.query_then(progress.rollup, "targets_status", year=year)
+missing = ui.query_then(progress.missing_units, "targets_status", year=year)
 
 owners = [ALL] + progress.owners(summary["owner"])
 current = st.query_params.get("owner", ALL)
