@@ -17,6 +17,8 @@ for spec in PAGES:
         st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is PAGES[0])
     )
 
-page = st.navigation(sections)
+# expanded: with the admin page there are 13 pages, and Streamlit would fold the last ones
+# (方法说明, 登录, 数据管理) behind "View 3 more".
+page = st.navigation(sections, expanded=True)
 st.sidebar.caption("城乡教育均衡监测看板")
 page.run()

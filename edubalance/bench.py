@@ -596,9 +596,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int, log: Path | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` on `port`, headless, on database `db`; stdout/stderr to `log`."""
-    env = dict(os.environ, EDUBALANCE_DB=str(db), PYTHONUNBUFFERED="1")
+def start_server(db: Path, port: int, log: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` on `port`, headless, on database `db`; stdout/stderr to `log`;
+    `env` adds to the environment (e.g. an admin password hash for tests)."""
+    env = dict(os.environ, **(env or {}), EDUBALANCE_DB=str(db), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     cmd += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed by the caller's process end
@@ -636,9 +637,11 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_server(db: Path, log: Path | None = None, timeout: float = 120.0) -> Iterator[tuple[subprocess.Popen, str]]:
+def running_server(
+    db: Path, log: Path | None = None, timeout: float = 120.0, env: dict | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
     port = free_port()
-    proc = start_server(db, port, log)
+    proc = start_server(db, port, log, env)
     try:
         wait_healthy(port, proc, timeout)
         yield proc, f"http://127.0.0.1:{port}"

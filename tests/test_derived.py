@@ -104,3 +104,11 @@ def test_arrow_frames_keep_nullable_dtypes_where_nulls_occur():
     assert got["h"].dtype == "float64" and got["h"].iloc[0] == 3.0  # HUGEINT sums are numbers, not Decimals
     assert got["d"].iloc[0] == 1.25 and str(got["day"].dtype).startswith("datetime64")
     assert got["empty"].tolist() == [None, None]  # all-NULL text stays None, not a truthy NaN
+
+
+def test_a_named_query_runs_on_a_connection_with_an_unfetched_result(oracle_db):
+    con = dbmod.connect(oracle_db)
+    con.execute("SELECT school_id FROM schools")  # left unfetched, as callers do with fetchone()
+    got = dbmod.run("balance_cv", {"year": 2025}, con=con)
+    assert list(got["stage"]) == ["小学"] * 7
+    con.close()
