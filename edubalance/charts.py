@@ -27,7 +27,7 @@ def _layout(fig: go.Figure, *, height: int = 420, title: str | None = None) -> g
     return fig
 
 
-def _limit_line(fig: go.Figure, *, x=None, y=None, xref="x", yref="y", label="", color="#555") -> None:
+def _limit_line(fig: go.Figure, *, x=None, y=None, xref="x", yref="y", label="", color="#555", layer="above") -> None:
     """A dashed threshold line across the plot, as a plain layout shape (add_vline/add_hline
     are an order of magnitude slower to build)."""
     if x is not None:
@@ -64,8 +64,10 @@ def _limit_line(fig: go.Figure, *, x=None, y=None, xref="x", yref="y", label="",
             font=dict(size=11, color=color),
         )
     shape["line"] = dict(dash="dash", color=color, width=1.5)
+    shape["layer"] = layer
     fig.add_shape(shape)
-    fig.add_annotation(note)
+    if label:  # no label: the caller names the value elsewhere (e.g. in a subplot title)
+        fig.add_annotation(note)
 
 
 def short_name(name: str) -> str:
@@ -78,8 +80,12 @@ def short_name(name: str) -> str:
 def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
     """County CV per indicator and stage against each stage's cap (bars red when above)."""
     stages = [s for s in ("小学", "初中") if s in set(cv["stage"])]
+    caps = {s: float(cv.loc[cv["stage"] == s, "threshold"].iloc[0]) for s in stages}
+    # The cap (the dashed line) goes into the subplot title, kept short for phone width: a
+    # label over the line collides with the title and the bar values.
+    titles = [f"{s}（≤{caps[s]:.2f}）" for s in stages]
     fig = make_subplots(
-        rows=1, cols=max(len(stages), 1), shared_yaxes=True, subplot_titles=stages, horizontal_spacing=0.04
+        rows=1, cols=max(len(stages), 1), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.04
     )
     for i, stage in enumerate(stages, start=1):
         d = cv[cv["stage"] == stage]
@@ -91,8 +97,6 @@ def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
                 y=names,
                 orientation="h",
                 marker_color=colors,
-                text=[f"{v:.3f}" for v in d["cv"]],
-                textposition="outside",
                 name=stage,
                 showlegend=False,
                 hovertemplate="%{y}<br>差异系数 %{x:.3f}<extra>" + stage + "</extra>",
@@ -100,12 +104,29 @@ def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
             row=1,
             col=i,
         )
-        if len(d):
-            _limit_line(fig, x=float(d["threshold"].iloc[0]), xref="x" if i == 1 else f"x{i}", label="限值")
+        xref, yref = ("x", "y") if i == 1 else (f"x{i}", f"y{i}")
+        _limit_line(fig, x=caps[stage], xref=xref, layer="below")
+        # Values as labels on a white ground at the bar's end: bar text would sit on the cap
+        # line whenever a bar ends near it (every bar does at phone width).
+        for name, v in zip(names, d["cv"]):
+            fig.add_annotation(
+                x=v,
+                y=name,
+                xref=xref,
+                yref=yref,
+                text=f"{v:.3f}",
+                showarrow=False,
+                xanchor="left",
+                xshift=2,
+                bgcolor="rgba(255,255,255,0.9)",
+                font=dict(size=11, color="#444"),
+            )
     fig.update_yaxes(autorange="reversed")
     # Room on the right for the value labels of the longest bar and the cap line.
-    top = max([float(cv["cv"].max()), float(cv["threshold"].max())] if len(cv) else [1.0]) * 1.25
-    fig.update_xaxes(title_text="差异系数", range=[0, top])
+    top = max([float(cv["cv"].max()), float(cv["threshold"].max())] if len(cv) else [1.0]) * 1.5
+    fig.update_xaxes(title_text="差异系数", range=[0, top], nticks=4)
+    for title_note in fig.layout.annotations[: len(stages)]:  # the subplot titles
+        title_note.font.size = 12
     return _layout(fig, height=380, title=title)
 
 
