@@ -6,19 +6,11 @@
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- columns: town_code, town_name, town_kind, indicator, indicator_name, unit, direction,
 --          town_value, city_value, gap, ratio_to_city, standard, students
-WITH v AS (
-    SELECT * FROM v_indicator_values WHERE year = $year AND stage = $stage
-),
-town AS (
-    SELECT town_code, indicator, any_value(indicator_name) AS indicator_name, any_value(unit) AS unit,
-           any_value(direction) AS direction,
-           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS town_value
-    FROM v GROUP BY town_code, indicator
+WITH town AS (
+    SELECT * FROM v_town_values WHERE year = $year AND stage = $stage
 ),
 city AS (
-    SELECT indicator,
-           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS city_value
-    FROM v GROUP BY indicator
+    SELECT * FROM v_city_values WHERE year = $year AND stage = $stage
 ),
 pupils AS (
     SELECT town_code, sum(students) AS students

@@ -5,18 +5,11 @@
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- columns: year, town_code, town_name, indicator, indicator_name, indicator_short, unit, direction,
 --          town_value, city_value, standard
-WITH v AS (
-    SELECT * FROM v_indicator_values WHERE stage = $stage
-),
-town AS (
-    SELECT year, town_code, indicator,
-           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS town_value
-    FROM v GROUP BY year, town_code, indicator
+WITH town AS (
+    SELECT year, town_code, indicator, town_value FROM v_town_values WHERE stage = $stage
 ),
 city AS (
-    SELECT year, indicator,
-           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS city_value
-    FROM v GROUP BY year, indicator
+    SELECT year, indicator, city_value FROM v_city_values WHERE stage = $stage
 )
 SELECT
     t.year, t.town_code, tw.town_name, t.indicator, ri.name_zh AS indicator_name, ri.short_zh AS indicator_short,

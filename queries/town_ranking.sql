@@ -9,21 +9,14 @@
 -- columns: town_code, town_name, town_kind, indicator, indicator_name, indicator_short, unit, direction,
 --          town_value, city_value, gap, ratio_to_city, standard, comparator, meets_standard,
 --          rank, ranked, students
-WITH v AS (
-    SELECT * FROM v_indicator_values WHERE year = $year AND stage = $stage
+WITH town AS (
+    SELECT * FROM v_town_values WHERE year = $year AND stage = $stage
 ),
 ind AS (
-    SELECT DISTINCT indicator FROM v
-),
-town AS (
-    SELECT town_code, indicator,
-           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS town_value
-    FROM v GROUP BY town_code, indicator
+    SELECT DISTINCT indicator FROM town
 ),
 city AS (
-    SELECT indicator,
-           CASE WHEN sum(denominator) > 0 THEN any_value(scale) * sum(numerator) / sum(denominator) END AS city_value
-    FROM v GROUP BY indicator
+    SELECT * FROM v_city_values WHERE year = $year AND stage = $stage
 ),
 pupils AS (
     SELECT town_code, sum(students) AS students
