@@ -119,18 +119,15 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
 
 
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A thread-safe cursor on a connect() connection, reading the attached file."""
+    """A new connection to con's database, reading the file connect() attached (if any).
+    Nothing runs on con itself, so threads can share con, and a result a caller left
+    unfetched on con does not hold the cursor up (con.sql() would refuse to run)."""
     cur = con.cursor()
-    cur.execute(f"USE {SNAPSHOT_ALIAS}")
-    return cur
-
-
-def _sibling(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A new connection to con's database, on the same catalog. con.sql() refuses to run
-    while a result of con.execute() is unfetched; the sibling is not held up by it."""
-    catalog = con.execute("SELECT current_database()").fetchone()[0]
-    cur = con.cursor()
-    cur.execute(f'USE "{catalog}"')  # a catalog name DuckDB gave us, not user input
+    attached = cur.execute(
+        "SELECT database_name FROM duckdb_databases() WHERE database_name = ?", [SNAPSHOT_ALIAS]
+    ).fetchall()  # fetched to the end: a half-read result would block the cursor's next query
+    if attached:
+        cur.execute(f"USE {SNAPSHOT_ALIAS}")
     return cur
 
 
@@ -138,7 +135,7 @@ def run(name: str, params: dict | None = None, *, db: Path | None = None, con=No
     """Run a named query; pass an open read-only connection to reuse it."""
     q = load_query(name)
     values = coerce_params(q, params or {})
-    con = connect(db) if con is None else _sibling(con)
+    con = connect(db) if con is None else cursor(con)
     try:
         # Through Arrow: .df() builds text columns one Python object at a time (3—4× slower).
         return to_frame(con.sql(q.sql, params=values).to_arrow_table())

@@ -146,6 +146,21 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO meta VALUES ('reference_version', ?)", [reference_version()])
 
 
+def load_in_memory(parsed: dict[str, Parsed]) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding validated tables the way an import writes them:
+    registries, then the data, then the derived tables (which need both)."""
+    con = duckdb.connect()
+    try:
+        _create_tables(con)
+        refresh_reference(con)
+        _apply(con, parsed, True)
+        derive(con)
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
 def reference_version() -> str:
     """A fingerprint of the views and registries; a database built with others is refreshed."""
     h = hashlib.sha256(VIEWS_SQL.read_bytes())
@@ -321,7 +336,7 @@ def import_tables(
         return ImportResult(True, problems, result, db, backup)
 
 
-def _read(path: Path) -> tuple[list[RawTable], Problems]:
+def read_or_problems(path: Path) -> tuple[list[RawTable], Problems]:
     """The file's raw tables, or none and the reason it cannot be read."""
     problems = Problems()
     try:
@@ -342,7 +357,7 @@ def import_file(
     meta: dict[str, str] | None = None,
 ) -> ImportResult:
     path = Path(path)
-    tables, problems = _read(path)
+    tables, problems = read_or_problems(path)
     if problems.errors:
         return ImportResult(False, problems, db_path=db)
     sha = sha256_of(path) if path.is_file() else ""
@@ -361,7 +376,7 @@ def import_file(
 
 def check_file(path: str | Path, db: Path | None = None) -> Problems:
     """Validate only (against the database when given); nothing is written."""
-    tables, problems = _read(Path(path))
+    tables, problems = read_or_problems(Path(path))
     if problems.errors:
         return problems
     existing = read_existing(db) if db is not None else Existing()

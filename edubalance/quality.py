@@ -249,23 +249,17 @@ def findings(db: Path, *, geometry: bool = True) -> pd.DataFrame:
 def workbook_findings(path: str | Path, *, geometry: bool = True) -> pd.DataFrame:
     """Findings on a workbook alone, loaded into an in-memory database the way an import
     would load it. Empty when the workbook has errors (those are reported by validation)."""
-    from .importer import _apply, _create_tables, derive, refresh_reference
-    from .reading import UnreadableFile, read_source
+    from .importer import load_in_memory, read_or_problems
     from .validate import Existing, validate
 
-    try:
-        tables = read_source(path)
-    except UnreadableFile:
+    tables, problems = read_or_problems(Path(path))
+    if problems.errors:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     parsed, problems = validate(tables, Existing(), replace_years=True)
     if problems.errors:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    con = duckdb.connect()
+    con = load_in_memory(parsed)
     try:
-        _create_tables(con)
-        refresh_reference(con)
-        _apply(con, parsed, True)
-        derive(con)
         return findings_from_connection(con, geometry=geometry)
     finally:
         con.close()

@@ -25,11 +25,8 @@ def _connection(signature: tuple):
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _query(name: str, params: tuple, signature: tuple) -> pd.DataFrame:
-    con = dbmod.cursor(_connection(signature))  # a cursor per call: safe across script threads
-    try:
-        return dbmod.run(name, dict(params), con=con)
-    finally:
-        con.close()
+    # run() reads through its own cursor, so script threads can share the connection.
+    return dbmod.run(name, dict(params), con=_connection(signature))
 
 
 def database() -> Path:

@@ -4,13 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from workbooks import frame, write_xlsx
 
 from edubalance import quality
-from edubalance.importer import _apply, _create_tables, derive, import_file, refresh_reference
+from edubalance.importer import import_file, load_in_memory
 from edubalance.reading import read_source
 from edubalance.validate import Existing, validate
 
@@ -113,11 +112,7 @@ def test_thresholds_come_from_the_registry_not_the_code(tmp_path):
     write_xlsx(quality_frames(), tmp_path / "q.xlsx")
     parsed, problems = validate(read_source(tmp_path / "q.xlsx"), Existing(), replace_years=True)
     assert not problems.errors
-    con = duckdb.connect()
-    _create_tables(con)
-    refresh_reference(con)
-    _apply(con, parsed, True)
-    derive(con)
+    con = load_in_memory(parsed)
     assert len(_pick(quality.findings_from_connection(con, geometry=False), "年度突变")) == 2
     con.execute("UPDATE ref_standards SET value = 0.7 WHERE indicator_key = 'quality_jump_students'")
     con.execute("UPDATE ref_standards SET value = 0.5 WHERE indicator_key = 'quality_jump_teachers'")
