@@ -2,19 +2,28 @@
 
 import streamlit as st
 
+from edubalance import session
 from edubalance.bootstrap import ensure_database
-from edubalance.navigation import PAGES
+from edubalance.navigation import PAGES, visible_pages
+from edubalance.private import restrict_umask
 
 st.set_page_config(page_title="城乡教育均衡监测看板", page_icon="static/favicon.png", layout="wide")
 
+restrict_umask()  # files this server creates (database, history, accounts): owner only
 ensure_database()
 
+# Checked on every rerun: a disabled account or an idle session ends here, before any page runs.
+account = session.current()
 sections: dict[str, list] = {}
-for spec in PAGES:
-    if spec.admin_only and not st.session_state.get("is_admin"):
-        continue
+for spec in visible_pages(account, session.login_required()):
     sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is PAGES[0])
+        st.Page(
+            spec.path,
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec is PAGES[0] or (spec.url_path == "login" and account is None and session.login_required()),
+        )
     )
 
 # expanded: with the admin page there are 13 pages, and Streamlit would fold the last ones

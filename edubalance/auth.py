@@ -5,32 +5,37 @@ The hash comes from the environment (`EDUBALANCE_ADMIN_HASH`) or from
 can override the file. There is no default password: without a hash nobody can log in, and
 the login page says how to set one (`python -m edubalance set-password`).
 
-Lockout: 5 failed attempts lock the form for 5 minutes. Failures are counted per browser
-session and per client address in a module-level table, so reloading the page (a new
-session) does not reset the count while the server process runs.
+This bootstrap hash logs in as the account `admin` (role 管理员) for as long as the accounts
+store holds no account of that name; named accounts live in the accounts store (accounts.py).
+
+Lockout: every login attempt is first reserved in the accounts store (at most 5 per account,
+and 20 per client address when a trusted proxy names it, in a 5-minute window), atomically and
+before bcrypt runs, so neither parallel submissions, a reload, a restart nor a second server
+process gets more guesses. Every attempt is written to the audit log.
 """
 
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import sys
-import threading
-import time
 import tomllib
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import bcrypt
 
+from . import accounts
 from .paths import ROOT
+from .private import private_dir
 
 HASH_ENV = "EDUBALANCE_ADMIN_HASH"
 SECRETS_ENV = "EDUBALANCE_SECRETS"  # another secrets.toml (tests, unusual deployments)
 HASH_KEY = "admin_password_hash"
 DEFAULT_SECRETS = ROOT / ".streamlit" / "secrets.toml"
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 5 * 60
 MIN_LENGTH = 8
 MAX_BYTES = 72  # bcrypt uses only the first 72 bytes; bcrypt 5 refuses longer input
 
@@ -63,10 +68,6 @@ def password_hash() -> str | None:
     return None
 
 
-def is_configured() -> bool:
-    return password_hash() is not None
-
-
 def verify(password: str, hashed: str | None = None) -> bool:
     hashed = hashed if hashed is not None else password_hash()
     if not hashed or not password:
@@ -94,7 +95,8 @@ def write_hash(hashed: str, path: Path | None = None) -> Path:
     if not _looks_like_bcrypt(hashed):
         raise ValueError("not a bcrypt hash")
     path = Path(path or secrets_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_dir(path.parent)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -119,11 +121,11 @@ def write_hash(hashed: str, path: Path | None = None) -> Path:
     return path
 
 
-def read_new_password(stdin=None) -> str:
+def read_new_password(stdin=None, prompt: str = "新的管理员密码：") -> str:
     """Twice with getpass on a terminal; the first line of stdin otherwise (scripts)."""
     stdin = stdin or sys.stdin
     if stdin.isatty():
-        first = getpass.getpass("新的管理员密码：")
+        first = getpass.getpass(prompt)
         second = getpass.getpass("再输入一次：")
         if first != second:
             raise PasswordError("两次输入的密码不一致")
@@ -146,55 +148,99 @@ def set_password_cli(path: str | None = None, stdin=None) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
-# Lockout
+# Login: named accounts in the accounts store, plus the bootstrap admin
 # ----------------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_failures: dict[str, int] = {}
-_locked_until: dict[str, float] = {}
+BOOTSTRAP_NAME = "admin"
+TRUSTED_PROXY_ENV = "EDUBALANCE_TRUSTED_PROXY"  # set (to the header name, or 1) behind a trusted proxy
+DEFAULT_CLIENT_HEADER = "X-Forwarded-For"
 
 
-def locked_for(keys: list[str], now: float | None = None) -> float:
-    """Seconds the form stays locked for any of these client keys (0 when open)."""
-    now = time.time() if now is None else now
-    with _lock:
-        until = max((_locked_until.get(k, 0.0) for k in keys), default=0.0)
-    return max(0.0, until - now)
+# Checked when the account does not exist or is disabled, so the answer takes as long as for a
+# real account and the timing does not tell which names exist.
+@cache
+def _dummy_hash() -> str:
+    return bcrypt.hashpw(b"no account has this password", bcrypt.gensalt(12)).decode("ascii")
 
 
-def record_failure(keys: list[str], now: float | None = None) -> int:
-    """Count a failed attempt; returns the attempts left before the lock (0 = now locked)."""
-    now = time.time() if now is None else now
-    left = MAX_FAILURES
-    with _lock:
-        for k in keys:
-            if _locked_until.get(k, 0.0) <= now:
-                _locked_until.pop(k, None)
-            n = _failures.get(k, 0) + 1
-            if n >= MAX_FAILURES:
-                _locked_until[k] = now + LOCK_SECONDS
-                n = 0
-            _failures[k] = n
-            left = min(left, 0 if k in _locked_until else MAX_FAILURES - n)
-    return left
+def find_account(store: Path, name: str) -> accounts.Account | None:
+    """The named account; `admin` is the bootstrap admin while no stored account has that name."""
+    found = accounts.get(store, name)
+    if found is not None:
+        return found
+    if name == BOOTSTRAP_NAME:
+        hashed = password_hash()
+        if hashed:
+            return accounts.Account(BOOTSTRAP_NAME, "admin", None, hashed, True, bootstrap=True)
+    return None
 
 
-def record_success(keys: list[str]) -> None:
-    with _lock:
-        for k in keys:
-            _failures.pop(k, None)
-            _locked_until.pop(k, None)
+def is_configured(store: Path | None = None) -> bool:
+    """Someone can log in: a bootstrap hash, or an enabled account in the store."""
+    if password_hash() is not None:
+        return True
+    try:
+        return accounts.has_enabled_accounts(store or accounts.store_path())
+    except OSError:
+        return False
 
 
-def reset_lockouts() -> None:
-    """Forget every failure (tests; a server restart does the same)."""
-    with _lock:
-        _failures.clear()
-        _locked_until.clear()
+def client_address(headers) -> str | None:
+    """The client address a trusted reverse proxy reports, or None.
+
+    Only when EDUBALANCE_TRUSTED_PROXY is set: without a proxy in front, any client could
+    write the header. With nginx's `proxy_add_x_forwarded_for` the last entry is the one
+    nginx added (the address it saw); entries before it come from the client.
+    """
+    setting = os.environ.get(TRUSTED_PROXY_ENV, "").strip()
+    if not setting or headers is None:
+        return None
+    header = setting if setting.lower() not in ("1", "true", "yes", "on") else DEFAULT_CLIENT_HEADER
+    try:
+        value = headers.get(header)
+    except Exception:
+        return None
+    if not value:
+        return None
+    last = str(value).split(",")[-1].strip()
+    return last[:64] or None
 
 
-def client_keys(session_id: str, address) -> list[str]:
-    # The socket address, not X-Forwarded-For: a header the client writes could dodge the lock.
-    # Without a usable address (a local run, a test harness) all sessions share one key.
-    client = address if isinstance(address, str) and address else "local"
-    return [f"session:{session_id}", f"client:{client}"]
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    account: accounts.Account | None = None
+    wait: float = 0.0  # > 0: refused without checking the password (locked)
+    message: str = ""
+
+
+def authenticate(store: Path, name: str, password: str, address: str | None = None) -> LoginResult:
+    """One login attempt: reserve it in the store (atomic, before bcrypt), check, audit."""
+    name = (name or "").strip()[:64]
+    if not name:
+        return LoginResult(False, message="请填写账号。")
+    wait = accounts.reserve_attempt(store, name, address)
+    if wait:
+        accounts.audit(store, name, "login_locked", f"还需等待 {math.ceil(wait)} 秒", address=address)
+        return LoginResult(False, wait=wait, message=locked_message(wait))
+    account = find_account(store, name)
+    usable = account is not None and account.enabled
+    ok = verify(password, account.hash if usable else _dummy_hash()) and usable
+    if ok:
+        accounts.clear_attempts(store, name)
+        accounts.audit(store, name, "login_ok", f"角色 {account.role_zh}", address=address)
+        return LoginResult(True, account)
+    reason = "密码错误" if usable else ("账号已停用" if account is not None else "无此账号")
+    accounts.audit(store, name, "login_failed", reason, address=address)
+    left = max(0, accounts.MAX_PER_ACCOUNT - accounts.count_attempts(store, name))
+    if left:
+        return LoginResult(False, message=f"账号或密码不正确，还可尝试 {left} 次。")
+    return LoginResult(False, message=locked_message(accounts.locked_for(store, name, address)))
+
+
+def locked_message(wait: float) -> str:
+    minutes = max(1, math.ceil(wait / 60))
+    return (
+        f"该账号在 {accounts.lock_seconds() / 60:g} 分钟内已尝试 {accounts.MAX_PER_ACCOUNT} 次，登录已锁定，"
+        f"请约 {minutes} 分钟后再试，或请管理员运行 python -m edubalance user unlock 账号 解除。"
+    )

@@ -60,7 +60,9 @@ def cmd_import(args) -> int:
     from .importer import import_file
 
     db = db_path(args.db)
-    result = import_file(args.workbook, db, replace_years=args.replace_years, user=args.user)
+    from .accounts import os_user
+
+    result = import_file(args.workbook, db, replace_years=args.replace_years, user=args.user or os_user())
     _print_problems(result.problems)
     if not result.ok:
         print(f"导入被拒绝：{len(result.problems.errors)} 个错误；数据库未改动。", file=sys.stderr)
@@ -106,6 +108,18 @@ def cmd_set_password(args) -> int:
     return set_password_cli(args.secrets)
 
 
+def cmd_user(args) -> int:
+    from .accounts_cli import user_command
+
+    return user_command(args)
+
+
+def cmd_restore(args) -> int:
+    from .accounts_cli import restore_command
+
+    return restore_command(args)
+
+
 def cmd_bench(args) -> int:
     from .bench import main as bench_main
 
@@ -129,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("workbook")
     p.add_argument("--db")
     p.add_argument("--replace-years", action="store_true", help="替换数据库中已有的学年")
-    p.add_argument("--user", default="命令行")
+    p.add_argument("--user", default=None, help="记入导入日志的操作人（默认：操作系统用户名）")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("query", help="运行 queries/ 中的命名查询")
@@ -151,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--secrets", help="secrets.toml 路径（默认 .streamlit/secrets.toml）")
     p.set_defaults(func=cmd_set_password)
 
+    from .accounts_cli import add_parsers
+
+    add_parsers(sub, cmd_user, cmd_restore)
+
     p = sub.add_parser("bench", help="性能基准：查询集 DuckDB 与 pandas 对比、页面、导入、内存（DESIGN §9）")
     p.add_argument("--scale", choices=["kaiping", "province"], default="province")
     p.add_argument("--json", action="store_true", help="以 JSON 输出各项数值")
@@ -161,4 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
+    from .private import restrict_umask
+
+    restrict_umask()  # the database, history and accounts files this run creates: owner only
     return args.func(args)

@@ -31,8 +31,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import registry
+from . import history, registry
 from .paths import ROOT
+from .private import create_private, private_dir, private_file
 from .problems import Problems
 from .reading import RawTable, UnreadableFile, read_source
 from .schema import AREAS, CLASS_BANDS, SHEETS, SHEETS_BY_KEY, UR_AREAS
@@ -73,7 +74,8 @@ def sha256_of(path: Path) -> str:
 def import_lock(db: Path):
     """Serialise writers: one import (or restore) at a time per database file."""
     db.parent.mkdir(parents=True, exist_ok=True)
-    with open(str(db) + ".lock", "a+") as f:
+    lock = create_private(str(db) + ".lock")
+    with open(lock, "a+") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -219,8 +221,7 @@ def swap_in(tmp: Path, db: Path) -> Path | None:
     _fsync(tmp)
     backup = None
     if db.exists():
-        hist = db.parent / HISTORY_DIR_NAME
-        hist.mkdir(exist_ok=True)
+        hist = private_dir(db.parent / HISTORY_DIR_NAME)
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
         backup = hist / f"{db.stem}-{stamp}.duckdb"
         try:
@@ -284,6 +285,7 @@ def stage_and_swap(
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        private_file(tmp)  # a copy keeps its source's mode; DuckDB creates files with the umask
         progress(0.92, "切换数据库（旧版本保存在 history/）")
         return swap_in(tmp, db)
     finally:
@@ -332,6 +334,7 @@ def import_tables(
                 con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
         backup = stage_and_swap(db, work, fresh=fresh, progress=progress)
+        history.after_swap(db, backup, user=user, action=action, detail=_audit_detail(file_name, sha, result, note))
         progress(1.0, "导入完成")
         return ImportResult(True, problems, result, db, backup)
 
@@ -396,8 +399,15 @@ def refresh_if_outdated(db: Path) -> bool:
     if current and current[0] == reference_version():
         return False
     with import_lock(db):
-        stage_and_swap(db, lambda con: None)
+        backup = stage_and_swap(db, lambda con: None)
+        history.after_swap(db, backup, user="系统", action="refresh", detail="代码或登记表更新后重算派生表")
     return True
+
+
+def _audit_detail(file_name: str, sha: str, rows: dict, note: str) -> str:
+    counts = "，".join(f"{k} {v} 行" for k, v in rows.items())
+    parts = [file_name or "", counts, note, f"sha256 {sha[:16]}" if sha else ""]
+    return "；".join(p for p in parts if p)
 
 
 @dataclass

@@ -27,6 +27,16 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/targets.py", "目标进度", ":material/flag:", "目标", "targets"),
     PageSpec("views/export.py", "汇报导出", ":material/co_present:", "汇报", "export"),
     PageSpec("views/methods.py", "方法说明", ":material/menu_book:", "说明", "methods"),
-    PageSpec("views/login.py", "管理员登录", ":material/login:", "说明", "login"),
+    PageSpec("views/login.py", "登录", ":material/login:", "说明", "login"),
     PageSpec("views/admin.py", "数据管理", ":material/database:", "管理", "admin", admin_only=True),
 )
+
+
+def visible_pages(account, login_required: bool) -> list[PageSpec]:
+    """The pages this session may open: data pages for everyone (or, when the deployment
+    requires a login, only the login page until someone logs in), 数据管理 for the roles that
+    may change data (管理员, 数据管理员)."""
+    if account is None and login_required:
+        return [p for p in PAGES if p.url_path == "login"]
+    may_change = account is not None and account.may_change_data
+    return [p for p in PAGES if may_change or not p.admin_only]

@@ -5,20 +5,36 @@ atomic, logged with who and when)."""
 
 import streamlit as st
 
-from edubalance import auth, importer, quality, restore, template, ui
+from edubalance import accounts, importer, permissions, quality, restore, session, template, ui
+from edubalance import history as versions_store
 from edubalance.db import signature
 from edubalance.schema import TASK_STATUSES
 
 st.title("数据管理")
 # The navigation hides this page from viewers, but a page must not rely on being hidden.
-if not st.session_state.get("is_admin") or not auth.is_configured():
-    st.error("数据管理仅限管理员使用，请先在“管理员登录”页面登录。", icon=":material/lock:")
+account = session.data_account()
+if account is None:
+    st.error("数据管理仅限管理员和数据管理员使用，请先在“登录”页面登录。", icon=":material/lock:")
     st.stop()
 
 ui.banner()
-admin = st.session_state.get("admin_name") or "管理员"
+admin = account.name
 db = ui.database()
-st.caption(f"操作人：{admin}（记入导入日志）")
+store = session.store()
+st.caption(
+    f"操作人：{admin}（{account.role_zh}"
+    + (f"，限县级区划代码 {account.county}" if account.county else "")
+    + "；每次操作记入导入日志和审计日志）"
+)
+
+
+def _county_refusal(counties) -> str | None:
+    """The editor's county binding, checked where the county is known; refusals are audited."""
+    reason = permissions.county_refusal(account, counties)
+    if reason:
+        accounts.audit(store, admin, "access_refused", reason, address=session.client_address())
+    return reason
+
 
 flash = st.session_state.pop("admin_flash", None)
 if flash:
@@ -43,7 +59,13 @@ def _findings(db_signature: tuple):
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _backups(listing: tuple):
+    # Keyed on name, size and mtime of every history file: the sha256 of each is computed once.
     return restore.list_backups(db)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _db_county(db_signature: tuple) -> str | None:
+    return importer.read_existing(db).county
 
 
 def _changed(message: str) -> None:
@@ -55,7 +77,8 @@ def _changed(message: str) -> None:
     st.rerun()
 
 
-tab_import, tab_history, tab_quality, tab_tasks = st.tabs(["导入数据", "导入历史与恢复", "数据质量", "任务进展"])
+tab_names = ["导入数据", "导入历史与恢复", "数据质量", "任务进展"] + (["账号与审计"] if account.is_admin else [])
+tab_import, tab_history, tab_quality, tab_tasks, *tab_audit = st.tabs(tab_names)
 
 with tab_import:
     st.subheader("1. 下载空白模板")
@@ -101,7 +124,14 @@ with tab_import:
             ui.table(problems, "导入问题清单", key="upload_problems")
         if not n_errors:
             st.success("校验通过，可以导入。" + (f"（有 {n_warnings} 个警告，请先看一眼。）" if n_warnings else ""))
-            if st.button("确认导入", type="primary", key="do_import", icon=":material/upload:"):
+            clicked = st.button("确认导入", type="primary", key="do_import", icon=":material/upload:")
+            refusal = None
+            if clicked:
+                counties = permissions.upload_counties(upload.tables) | {c for c in [_db_county(signature(db))] if c}
+                refusal = _county_refusal(counties)
+            if refusal:
+                st.error(refusal, icon=":material/block:")
+            if clicked and not refusal:
                 with st.status("正在导入……", expanded=True) as status:
                     bar = st.progress(0.0)
                     result = importer.import_tables(
@@ -148,28 +178,60 @@ with tab_history:
 
     st.subheader("恢复历史版本")
     versions = _backups(restore.listing_key(db))
+    used = versions_store.disk_used(db)
+    st.caption(
+        f"history/ 共 {len(versions)} 个版本，占用 {used / 1024 / 1024:.1f} MB；保留最近 {versions_store.keep_count()} 个"
+        + ("及每学年（9 月 1 日起算）最后一个" if versions_store.keep_yearly() else "")
+        + "，其余在下一次写入时删除。"
+    )
     if versions.empty:
         st.info("还没有历史版本：每次导入或恢复前，当前数据库都会自动保存到 history/ 文件夹。")
     else:
+        shown = versions.rename(
+            columns={
+                "made_at": "生成时间",
+                "made_by": "生成人",
+                "made_action": "生成操作",
+                "years": "库中学年",
+                "size_mb": "大小（MB）",
+                "status": "校验",
+                "version": "版本文件",
+            }
+        )
         ui.table(
-            versions[["saved_at", "last_action", "last_file", "last_user", "last_at", "years", "size_mb", "file_name"]],
+            shown[["生成时间", "生成人", "生成操作", "库中学年", "大小（MB）", "校验", "版本文件"]],
             "历史版本",
             key="versions",
         )
+        usable = versions[versions["status"] == versions_store.VERIFIED]
+        refused = len(versions) - len(usable)
+        if refused:
+            st.warning(
+                f"{refused} 个文件没有本系统写入时的校验记录（未校验）或已被改动，不能在页面上恢复。"
+                "确需恢复未校验的旧文件时，由服务器管理员在命令行运行 "
+                "`python -m edubalance restore 版本文件 --allow-unverified`（记入审计日志）。",
+                icon=":material/gpp_maybe:",
+            )
         paths = {
-            f"{r.saved_at:%Y-%m-%d %H:%M:%S} 前的版本 · 最后操作：{r.last_action or '-'} {r.last_file or ''}"
-            f"（{r.last_user or '-'}）· 学年 {r.years or '-'}": r.path
-            for r in versions.itertuples()
+            f"{r.made_at} 的版本 · {r.made_action}（{r.made_by}）· 学年 {r.years}": r.path for r in usable.itertuples()
         }
-        label = st.selectbox("选择要恢复的版本", list(paths), key="restore_choice")
-        st.caption("恢复前，当前数据库会先保存为一个新的历史版本，因此恢复本身也可以撤销；恢复操作记入导入历史。")
-        if st.button("恢复到所选版本", key="do_restore", icon=":material/history:"):
-            with st.spinner("正在恢复……"):
-                result = restore.restore_backup(db, paths[label], user=admin)
-            if result.ok:
-                _changed(f"已恢复为 {label.split(' · ')[0]}。")
-            else:
-                st.error("；".join(p.reason for p in result.problems.errors))
+        if paths:
+            label = st.selectbox("选择要恢复的版本（仅已校验的版本）", list(paths), key="restore_choice")
+            st.caption(
+                "恢复前核对 sha256 与数据结构，只取数据表，派生表和视图按本系统的 SQL 重建；当前数据库先保存为新的历史版本，"
+                "因此恢复本身也可以撤销。恢复操作记入导入历史和审计日志。"
+            )
+            if st.button("恢复到所选版本", key="do_restore", icon=":material/history:"):
+                refusal = _county_refusal(_db_county(signature(db)))
+                if refusal:
+                    st.error(refusal, icon=":material/block:")
+                else:
+                    with st.spinner("正在校验并恢复……"):
+                        result = restore.restore_backup(db, paths[label], user=admin, county=account.county)
+                    if result.ok:
+                        _changed(f"已恢复为 {label.split(' · ')[0]}。")
+                    else:
+                        st.error("；".join(p.reason for p in result.problems.errors))
 
 with tab_quality:
     st.subheader("数据质量检查")
@@ -208,7 +270,10 @@ with tab_tasks:
             note = st.text_area("说明", value="" if not isinstance(now["note"], str) else now["note"], max_chars=500)
             owner = st.text_input("责任单位", value="" if not isinstance(now["owner"], str) else now["owner"])
             saved = st.form_submit_button("保存", type="primary")
-        if saved:
+        refusal = _county_refusal(_db_county(signature(db))) if saved else None
+        if refusal:
+            st.error(refusal, icon=":material/block:")
+        elif saved:
             result = importer.update_task(
                 db, target, status, user=admin, note=note.strip(), owner=owner.strip(), previous=now_status
             )
@@ -216,3 +281,47 @@ with tab_tasks:
                 _changed(f"已更新任务 {target}：{now_status or '（无记录）'} → {status}。")
             else:
                 st.error("未保存：" + "；".join(p.reason for p in result.problems.errors))
+
+for tab in tab_audit:  # 管理员 only
+    with tab:
+        st.subheader("账号")
+        st.caption(
+            "账号用命令行管理：`python -m edubalance user add 账号 --role admin|editor|viewer [--county 县级代码]`、"
+            "`user list`、`user disable 账号`、`user set-password 账号`、`user unlock 账号`。"
+        )
+        people = accounts.list_accounts(store)
+        ui.table(
+            people.assign(
+                enabled=people["enabled"].map({True: "启用", False: "停用"}),
+                locked=people["locked"].map({True: "已锁定", False: ""}),
+            ).rename(
+                columns={
+                    "name": "账号",
+                    "role_zh": "角色",
+                    "county": "限定县",
+                    "enabled": "状态",
+                    "recent_attempts": "窗口内尝试",
+                    "locked": "锁定",
+                    "changed_at": "最后修改",
+                }
+            )[["账号", "角色", "限定县", "状态", "窗口内尝试", "锁定", "最后修改"]],
+            "账号",
+            key="accounts",
+        )
+        st.subheader("审计日志")
+        st.caption("只增不改（数据库触发器拒绝修改和删除），保存在账号库中，不随导入或恢复改变。最新 500 条：")
+        log = accounts.audit_log(store, limit=500)
+        ui.table(
+            log.rename(
+                columns={
+                    "at": "时间",
+                    "account": "账号",
+                    "channel": "途径",
+                    "action_zh": "操作",
+                    "detail": "内容",
+                    "address": "客户端地址",
+                }
+            )[["时间", "账号", "途径", "操作", "内容", "客户端地址"]],
+            "审计日志",
+            key="audit",
+        )
