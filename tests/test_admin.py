@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from workbooks import oracle_frames, write_xlsx
 
-from edubalance import auth
+from edubalance import accounts, auth
 from edubalance.importer import sha256_of
 from edubalance.schema import SHEETS
 from edubalance.template import template_bytes
@@ -30,14 +30,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def no_secrets(tmp_path, monkeypatch):
     monkeypatch.delenv(auth.HASH_ENV, raising=False)
+    monkeypatch.delenv("EDUBALANCE_REQUIRE_LOGIN", raising=False)
     monkeypatch.setenv(auth.SECRETS_ENV, str(tmp_path / "secrets.toml"))
-    auth.reset_lockouts()
+    monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(tmp_path / "accounts.sqlite"))
     yield tmp_path / "secrets.toml"
-    auth.reset_lockouts()
 
 
 @pytest.fixture
 def with_password(no_secrets, monkeypatch):
+    """The bootstrap admin (`admin`, hash from the environment)."""
     monkeypatch.setenv(auth.HASH_ENV, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode())
 
 
@@ -55,112 +56,160 @@ def _pages(at: AppTest) -> set[str]:
     return {Path(p["script_path"]).name for p in at._registered_pages.values()}
 
 
+def _store() -> Path:
+    return accounts.store_path()
+
+
+def _account(name: str, role: str, county: str | None = None, password: str = PASSWORD) -> accounts.Account:
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+    return accounts.add(_store(), name, role, hashed, county=county, by="测试")
+
+
+def _signed_in(at: AppTest, name: str, role: str) -> AppTest:
+    """A session logged in as NAME (the account must exist: every rerun checks the store)."""
+    at.session_state["account"] = name
+    at.session_state["role"] = role
+    at.session_state["last_seen"] = time.time()
+    return at
+
+
 # ---- hidden and refused ---------------------------------------------------------------------
 
 
-def test_admin_page_is_not_in_the_navigation_of_a_viewer(demo_db, with_password, monkeypatch):
+def test_admin_page_is_in_the_navigation_of_data_roles_only(demo_db, no_secrets, monkeypatch):
     monkeypatch.setenv("EDUBALANCE_DB", str(demo_db))
+    _account("编辑甲", "editor")
+    _account("只读乙", "viewer")
     at = _app("app.py")
     at.run()
     assert not at.exception
     assert "login.py" in _pages(at) and "admin.py" not in _pages(at)
-    at = _app("app.py")
-    at.session_state["is_admin"] = True
+    for name, role, sees in (("编辑甲", "editor", True), ("只读乙", "viewer", False)):
+        at = _signed_in(_app("app.py"), name, role)
+        at.run()
+        assert not at.exception
+        assert ("admin.py" in _pages(at)) is sees, name
+    # A session flag alone (no such account in the store) opens nothing.
+    at = _signed_in(_app("app.py"), "无此人", "admin")
     at.run()
-    assert "admin.py" in _pages(at)
+    assert "admin.py" not in _pages(at) and "account" not in at.session_state
+
+
+def test_require_login_shows_only_the_login_page(demo_db, no_secrets, monkeypatch):
+    monkeypatch.setenv("EDUBALANCE_DB", str(demo_db))
+    monkeypatch.setenv("EDUBALANCE_REQUIRE_LOGIN", "1")
+    _account("只读乙", "viewer")
+    at = _app("app.py")
+    at.run()
+    assert not at.exception
+    assert _pages(at) == {"login.py"}
+    at = _signed_in(_app("app.py"), "只读乙", "viewer")
+    at.run()
+    assert not at.exception
+    assert "overview.py" in _pages(at) and "admin.py" not in _pages(at)
 
 
 def test_admin_page_refuses_a_viewer_when_run_directly(admin_db, with_password):
-    at = _app("views/admin.py")
-    at.run()
-    assert not at.exception
-    assert any("仅限管理员" in e.value for e in at.error)
-    assert not at.file_uploader and not at.tabs and not at.get("download_button")
+    _account("只读乙", "viewer")
+    for at in (_app("views/admin.py"), _signed_in(_app("views/admin.py"), "只读乙", "viewer")):
+        at.run()
+        assert not at.exception
+        assert any("仅限管理员" in e.value for e in at.error)
+        assert not at.file_uploader and not at.tabs and not at.get("download_button")
 
 
-def test_admin_page_refuses_even_a_session_flag_when_no_password_is_set(admin_db, no_secrets):
-    at = _app("views/admin.py")
-    at.session_state["is_admin"] = True
+def test_admin_page_refuses_a_session_whose_account_is_gone_or_disabled(admin_db, no_secrets):
+    at = _signed_in(_app("views/admin.py"), "admin", "admin")  # no bootstrap hash: no such account
     at.run()
     assert any("仅限管理员" in e.value for e in at.error) and not at.file_uploader
+    _account("编辑甲", "editor")
+    at = _signed_in(_app("views/admin.py"), "编辑甲", "editor")
+    at.run()
+    assert at.file_uploader and "账号与审计" not in [t.label for t in at.tabs]
+    accounts.set_enabled(_store(), "编辑甲", False, by="测试")
+    at.run()  # the next rerun of the same session
+    assert any("仅限管理员" in e.value for e in at.error) and not at.file_uploader
+    assert "account" not in at.session_state
+    log = accounts.audit_log(_store())
+    assert log.iloc[0]["action"] == "session_ended" and log.iloc[0]["account"] == "编辑甲"
+
+
+def test_an_idle_session_ends(admin_db, no_secrets, monkeypatch):
+    monkeypatch.setenv("EDUBALANCE_SESSION_IDLE_HOURS", "1")
+    _account("编辑甲", "editor")
+    at = _signed_in(_app("views/admin.py"), "编辑甲", "editor")
+    at.run()
+    assert at.file_uploader
+    at.session_state["last_seen"] = time.time() - 3601
+    at.run()
+    assert not at.file_uploader and "account" not in at.session_state
 
 
 # ---- login ----------------------------------------------------------------------------------
 
 
-def test_login_page_without_a_password_says_how_to_set_one(admin_db, no_secrets):
+def test_login_page_without_any_account_says_how_to_create_one(admin_db, no_secrets):
     at = _app("views/login.py")
     at.run()
     assert not at.exception
     text = " ".join(i.value for i in at.info)
-    assert "没有默认密码" in text and "python -m edubalance set-password" in text and auth.HASH_ENV in text
+    assert "没有默认账号" in text and "python -m edubalance user add" in text and auth.HASH_ENV in text
     assert not at.text_input  # no form to try passwords on
 
 
-def _attempt(at: AppTest, password: str, name: str = "张三") -> AppTest:
+def _attempt(at: AppTest, password: str, name: str = "admin") -> AppTest:
     at.text_input[0].input(name)
     at.text_input[1].input(password)
     at.button[0].click()
     return at.run()
 
 
-def test_correct_password_unlocks(admin_db, with_password):
+def test_bootstrap_admin_and_named_accounts_log_in_with_their_role(admin_db, with_password):
     at = _app("views/login.py")
     at.run()
     _attempt(at, PASSWORD)
     assert not at.exception
-    assert at.session_state["is_admin"] is True and at.session_state["admin_name"] == "张三"
-    assert any("已以管理员身份登录" in s.value for s in at.success)
+    assert at.session_state["account"] == "admin" and at.session_state["role"] == "admin"
+    assert any("已登录：admin（管理员）" in s.value for s in at.success)
+    _account("编辑甲", "editor", county="440783", password="编辑的密码-123")
+    at = _app("views/login.py")
+    at.run()
+    _attempt(at, "编辑的密码-123", name="编辑甲")
+    assert at.session_state["role"] == "editor" and at.session_state["county"] == "440783"
+    assert any("数据管理员，限县级区划代码 440783" in s.value for s in at.success)
+    log = accounts.audit_log(_store())
+    logins = log[log["action"] == "login_ok"]
+    assert list(logins["account"]) == ["编辑甲", "admin"]
 
 
-def test_a_name_is_required(admin_db, with_password):
+def test_an_account_name_is_required(admin_db, with_password):
     at = _app("views/login.py")
     at.run()
     _attempt(at, PASSWORD, name="  ")
-    assert "is_admin" not in at.session_state or not at.session_state["is_admin"]
-    assert any("请填写姓名" in e.value for e in at.error)
+    assert "account" not in at.session_state
+    assert any("请填写账号" in e.value for e in at.error)
 
 
-def test_five_failures_lock_the_form_even_across_a_reload(admin_db, with_password):
+def test_five_failures_lock_the_account_even_across_a_reload(admin_db, with_password):
     at = _app("views/login.py")
     at.run()
-    for i in range(auth.MAX_FAILURES):
+    for i in range(accounts.MAX_PER_ACCOUNT):
         _attempt(at, f"wrong {i}")
     assert any("锁定" in e.value for e in at.error)
-    assert at.button[0].disabled  # a browser cannot submit any more
-    # A reload is a new session from the same client: still locked.
+    # A reload is a new session: the right password is still refused, without being checked.
     again = _app("views/login.py")
     again.run()
-    assert any("锁定" in e.value for e in again.error) and again.button[0].disabled
-    assert "is_admin" not in again.session_state
-
-
-def test_a_submission_that_arrives_while_locked_is_refused(admin_db, with_password):
-    """The lock is checked again on submit, not only by disabling the button."""
-    at = _app("views/login.py")
-    at.run()
-    assert not at.button[0].disabled
-    for _ in range(auth.MAX_FAILURES):  # another session from the same client fails meanwhile
-        auth.record_failure(["session:elsewhere", "client:local"])
-    _attempt(at, PASSWORD)
-    assert "is_admin" not in at.session_state or not at.session_state["is_admin"]
-    assert any("锁定" in e.value for e in at.error)
-
-
-def test_lock_expires_and_success_resets_the_count():
-    auth.reset_lockouts()
-    keys = ["session:a", "client:x"]
-    t0 = 1000.0
-    for i in range(auth.MAX_FAILURES - 1):
-        assert auth.record_failure(keys, now=t0) == auth.MAX_FAILURES - 1 - i
-    assert auth.record_failure(keys, now=t0) == 0
-    assert auth.locked_for(keys, now=t0 + 1) > 0
-    assert auth.locked_for(["session:other", "client:x"], now=t0 + 1) > 0  # a new session, same client
-    assert auth.locked_for(keys, now=t0 + auth.LOCK_SECONDS + 1) == 0
-    auth.record_failure(keys, now=t0 + auth.LOCK_SECONDS + 2)
-    auth.record_success(keys)
-    assert auth.record_failure(keys, now=t0 + auth.LOCK_SECONDS + 3) == auth.MAX_FAILURES - 1
-    auth.reset_lockouts()
+    _attempt(again, PASSWORD)
+    assert "account" not in again.session_state
+    assert any("锁定" in e.value for e in again.error)
+    log = accounts.audit_log(_store())
+    assert list(log["action"]).count("login_failed") == 5 and log.iloc[0]["action"] == "login_locked"
+    # Another account is not locked by it.
+    _account("编辑甲", "editor")
+    other = _app("views/login.py")
+    other.run()
+    _attempt(other, PASSWORD, name="编辑甲")
+    assert other.session_state["account"] == "编辑甲"
 
 
 def test_malformed_or_absent_hashes_never_verify(monkeypatch, tmp_path):
@@ -226,9 +275,9 @@ def test_template_has_every_sheet_help_lists_and_text_codes():
 
 
 def _admin(at: AppTest) -> AppTest:
-    at.session_state["is_admin"] = True
-    at.session_state["admin_name"] = "测试员"
-    return at
+    if accounts.get(_store(), "测试员") is None:
+        _account("测试员", "admin")
+    return _signed_in(at, "测试员", "admin")
 
 
 def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -337,7 +386,8 @@ def test_restore_is_an_atomic_logged_swap_that_can_itself_be_undone(oracle_db, t
     assert import_file(tmp_path / "year2026.xlsx", oracle_db, user="甲").ok
     [before_import] = backups(oracle_db)
     listed = list_backups(oracle_db)
-    assert listed.iloc[0]["years"] == "2025" and listed.iloc[0]["last_action"] == "import"
+    assert listed.iloc[0]["years"] == "2025" and listed.iloc[0]["made_action"] == "import"
+    assert listed.iloc[0]["status"] == "已校验" and listed.iloc[0]["made_by"] == "命令行"
 
     result = restore_backup(oracle_db, before_import, user="乙")
     assert result.ok and result.rows["school_years"] == 5
