@@ -32,7 +32,8 @@ STORE_NAME = "accounts.sqlite"
 ROLES = {"admin": "管理员", "editor": "数据管理员", "viewer": "只读"}
 # Roles that may change data (import, restore, task progress) and so see 数据管理.
 DATA_ROLES = ("admin", "editor")
-NAME_PATTERN = re.compile(r"[^\s\x00-\x1f\x7f<>&\"'`\\/]{1,32}")
+# Letters (any script), digits, . - _ @: nothing that Markdown or HTML would read as markup.
+NAME_PATTERN = re.compile(r"[\w.\-@]{1,32}")
 COUNTY_PATTERN = re.compile(r"\d{6}")
 
 # Lockout: at most MAX_PER_ACCOUNT password checks per account, and MAX_PER_ADDRESS per client
@@ -147,6 +148,12 @@ def lock_seconds() -> float:
         return float(DEFAULT_LOCK_SECONDS)
 
 
+def duration_zh(seconds: float) -> str:
+    """5 分钟, 30 秒: how the window and the wait read on the page."""
+    seconds = max(1, round(seconds))
+    return f"{seconds} 秒" if seconds < 60 else f"{seconds / 60:.0f} 分钟" if seconds % 60 == 0 else f"{seconds / 60:.1f} 分钟"
+
+
 def now_text() -> str:
     return dt.datetime.now().isoformat(sep=" ", timespec="seconds")
 
@@ -232,7 +239,7 @@ def audit_log(path: Path, limit: int = 500, account: str | None = None) -> pd.Da
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not NAME_PATTERN.fullmatch(name):
-        raise AccountError("账号名须为 1—32 个字符，不含空白、引号、尖括号、斜杠等符号")
+        raise AccountError("账号名须为 1—32 个字符，只用汉字、字母、数字和 . - _ @")
     return name
 
 

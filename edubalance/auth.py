@@ -239,8 +239,8 @@ def authenticate(store: Path, name: str, password: str, address: str | None = No
 
 
 def locked_message(wait: float) -> str:
-    minutes = max(1, math.ceil(wait / 60))
+    wait_text = accounts.duration_zh(wait if wait < 60 else math.ceil(wait / 60) * 60)
     return (
-        f"该账号在 {accounts.lock_seconds() / 60:g} 分钟内已尝试 {accounts.MAX_PER_ACCOUNT} 次，登录已锁定，"
-        f"请约 {minutes} 分钟后再试，或请管理员运行 python -m edubalance user unlock 账号 解除。"
+        f"该账号在 {accounts.duration_zh(accounts.lock_seconds())}内已尝试 {accounts.MAX_PER_ACCOUNT} 次，"
+        f"登录已锁定，请约 {wait_text}后再试，或请管理员运行 `python -m edubalance user unlock 账号` 解除。"
     )

@@ -1,5 +1,5 @@
-"""Browser test of the admin-only pages: log in through 管理员登录 on a server that has an
-admin password, then open each admin page from the sidebar (where it appears only after the
+"""Browser test of the admin-only pages: log in through 登录 as the bootstrap admin on a server
+that has an admin password hash, then open each admin page from the sidebar (where it appears only after the
 login) and hold it to the same checks as the viewer pages, at desktop and phone width.
 
 The phone-width picture is taken by narrowing the same tab: the login lives in the browser
@@ -41,10 +41,10 @@ def admin_session(tmp_path_factory):
             s = BrowserSession.open(browser, url)
             s.open_home()
             s.click_nav(LOGIN)
-            s.page.get_by_label("姓名").fill("测试管理员")
+            s.page.get_by_label("账号").fill(auth.BOOTSTRAP_NAME)
             s.page.get_by_label("密码", exact=True).fill(PASSWORD)
             s.page.get_by_role("button", name="登录").click()
-            s.page.get_by_text("已以管理员身份登录").wait_for(timeout=60_000)
+            s.page.get_by_text("已登录：admin（管理员）").wait_for(timeout=60_000)
             s.settle()
             yield s
         finally:

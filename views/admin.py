@@ -292,6 +292,7 @@ for tab in tab_audit:  # 管理员 only
         people = accounts.list_accounts(store)
         ui.table(
             people.assign(
+                county=people["county"].fillna("不限"),
                 enabled=people["enabled"].map({True: "启用", False: "停用"}),
                 locked=people["locked"].map({True: "已锁定", False: ""}),
             ).rename(
@@ -312,7 +313,7 @@ for tab in tab_audit:  # 管理员 only
         st.caption("只增不改（数据库触发器拒绝修改和删除），保存在账号库中，不随导入或恢复改变。最新 500 条：")
         log = accounts.audit_log(store, limit=500)
         ui.table(
-            log.rename(
+            log.assign(address=log["address"].fillna("-")).rename(
                 columns={
                     "at": "时间",
                     "account": "账号",

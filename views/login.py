@@ -49,7 +49,7 @@ if not auth.is_configured(store):
 window = accounts.lock_seconds()
 st.caption(
     f"角色：管理员（全部功能）、数据管理员（导入、恢复、任务进展）、只读（查看）。"
-    f"同一账号在 {window / 60:g} 分钟内最多尝试 {accounts.MAX_PER_ACCOUNT} 次，超过即锁定；每次登录都记入审计日志。"
+    f"同一账号在 {accounts.duration_zh(window)}内最多尝试 {accounts.MAX_PER_ACCOUNT} 次，超过即锁定；每次登录都记入审计日志。"
 )
 
 with st.form("login", clear_on_submit=True):

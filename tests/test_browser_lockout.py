@@ -1,0 +1,153 @@
+"""Browser test of the lockout under load (issue 14): ten browser sessions submit a wrong
+password for one account at the same instant against the real server. At most five may be
+checked (the audit log and the attempts table count them); the right password is then refused
+until the window ends, and accepted after it. Screenshots of the login page, the locked
+account and the admin page with its audit log, at desktop and phone width.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import bcrypt
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from browser_support import (  # noqa: E402
+    CONTENT_HEIGHT,
+    DESKTOP,
+    PHONE,
+    SCREENSHOT_DIR,
+    BrowserSession,
+    launch_browser,
+)
+from workbooks import oracle_frames  # noqa: E402
+
+from edubalance import accounts  # noqa: E402
+from edubalance.bench import running_server, wait_rendered  # noqa: E402
+
+NAME = "县教育局甲"
+PASSWORD = "right-password-2026"
+WINDOW_S = 40  # EDUBALANCE_LOCK_SECONDS for this server: short, so the test can wait it out
+SESSIONS = 10
+SUBMIT = '[data-testid="stFormSubmitButton"] button'
+# Each page clicks its own submit button at the same wall-clock instant (all pages share the clock).
+CLICK_AT = f"(at) => setTimeout(() => document.querySelector('{SUBMIT}').click(), at - Date.now())"
+
+
+def _shot(page, name: str, width: int) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({**(DESKTOP if width == DESKTOP["width"] else PHONE)})
+    wait_rendered(page, 60_000)
+    page.wait_for_timeout(500)
+    path = SCREENSHOT_DIR / f"{name}-{width}.png"
+    before = page.viewport_size
+    tall = min(max(int(page.evaluate(CONTENT_HEIGHT)), before["height"]), 6000)
+    page.set_viewport_size({"width": before["width"], "height": tall})  # Streamlit scrolls inside its main block
+    page.wait_for_timeout(500)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(before)
+    return path
+
+
+def _audit_counts(store: Path) -> dict[str, int]:
+    con = sqlite3.connect(store)
+    try:
+        rows = con.execute("SELECT action, count(*) FROM audit WHERE account = ? GROUP BY action", [NAME]).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def _login(s: BrowserSession, password: str) -> None:
+    s.settle()
+    s.page.get_by_label("账号").fill(NAME)
+    s.page.get_by_label("密码", exact=True).fill(password)
+    s.page.locator(SUBMIT).click()
+    s.settle()
+
+
+def test_ten_simultaneous_wrong_logins_get_at_most_five_checks(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from edubalance.importer import import_tables
+    from edubalance.reading import tables_from_frames
+
+    db = tmp_path / "oracle.duckdb"
+    assert import_tables(tables_from_frames(oracle_frames()), db).ok
+    store = tmp_path / "accounts.sqlite"
+    # Cost 12, as `user add` stores it: each check takes ~0.25 s, so the ten submissions overlap.
+    accounts.add(store, NAME, "admin", bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(12)).decode(), by="测试")
+    env = {accounts.ACCOUNTS_ENV: str(store), accounts.LOCK_SECONDS_ENV: str(WINDOW_S)}
+    with running_server(db, tmp_path / "server.log", env=env) as (_proc, url), sync_playwright() as p:
+        browser = launch_browser(p)
+        try:
+            sessions = [BrowserSession.open(browser, url) for _ in range(SESSIONS)]
+            for s in sessions:
+                s.page.goto(f"{url}/login", wait_until="domcontentloaded")
+            for i, s in enumerate(sessions):
+                s.settle()
+                s.page.get_by_label("账号").fill(NAME)
+                s.page.get_by_label("密码", exact=True).fill(f"wrong-guess-{i}")
+            first = sessions[0].page
+            _shot(first, "login", DESKTOP["width"])
+            _shot(first, "login", PHONE["width"])
+            first.set_viewport_size(DESKTOP)
+
+            fire_at = first.evaluate("() => Date.now()") + 1500
+            for s in sessions:
+                s.page.evaluate(CLICK_AT, fire_at)
+            time.sleep(max(0.0, (fire_at - first.evaluate("() => Date.now()")) / 1000))
+            burst = time.monotonic()  # the instant the ten clicks fire
+            deadline = burst + 30
+            while sum(_audit_counts(store).values()) < SESSIONS and time.monotonic() < deadline:
+                time.sleep(0.2)  # every submission answered (checked or refused)
+
+            counts = _audit_counts(store)
+            assert counts.get("login_failed", 0) <= accounts.MAX_PER_ACCOUNT, counts  # bcrypt runs
+            assert counts.get("login_failed", 0) + counts.get("login_locked", 0) == SESSIONS, counts
+            assert accounts.count_attempts(store, NAME) == accounts.MAX_PER_ACCOUNT
+
+            # The right password, inside the window: refused without a check.
+            _login(sessions[0], PASSWORD)
+            assert time.monotonic() - burst < WINDOW_S, "the check came too late to prove anything"
+            assert first.get_by_text("登录已锁定").count() >= 1
+            assert first.get_by_text("已登录：").count() == 0
+            assert _audit_counts(store).get("login_failed", 0) <= accounts.MAX_PER_ACCOUNT
+            for s in sessions[1:]:  # every other session was told
+                s.settle()
+            texts = [s.page.locator('[data-testid="stAlert"]').all_inner_texts() for s in sessions[1:]]
+            assert all(any("锁定" in t or "不正确" in t for t in box) for box in texts), texts
+            _shot(first, "login-locked", DESKTOP["width"])
+            _shot(first, "login-locked", PHONE["width"])
+            first.set_viewport_size(DESKTOP)
+
+            # After the window: accepted.
+            print(f"burst → refused check: {time.monotonic() - burst:.1f} s")
+            time.sleep(max(0.0, WINDOW_S + 3 - (time.monotonic() - burst)))
+            _login(sessions[0], PASSWORD)
+            first.get_by_text(f"已登录：{NAME}（管理员）").wait_for(timeout=60_000)
+            assert _audit_counts(store).get("login_ok") == 1
+
+            # The admin page, its 账号与审计 tab with the whole story in the audit log.
+            first.locator('[data-testid="stSidebarNav"] a[href$="/admin"]').first.click()
+            first.wait_for_url("**/admin*", timeout=60_000)
+            sessions[0].settle()
+            first.get_by_role("tab", name="账号与审计").click()
+            sessions[0].settle()
+            audit_text = first.locator('[data-testid="stTabs"]').inner_text()
+            assert "审计日志" in audit_text
+            _shot(first, "admin-audit", DESKTOP["width"])
+            _shot(first, "admin-audit", PHONE["width"])
+            problems = []
+            for s in sessions:
+                problems += s.page_errors + [e for e in s.console_errors if "WebSocket" not in e]
+                problems += s.external_requests
+            assert not problems, problems
+        finally:
+            browser.close()
