@@ -151,7 +151,9 @@ def lock_seconds() -> float:
 def duration_zh(seconds: float) -> str:
     """5 分钟, 30 秒: how the window and the wait read on the page."""
     seconds = max(1, round(seconds))
-    return f"{seconds} 秒" if seconds < 60 else f"{seconds / 60:.0f} 分钟" if seconds % 60 == 0 else f"{seconds / 60:.1f} 分钟"
+    if seconds < 60:
+        return f"{seconds} 秒"
+    return f"{seconds // 60} 分钟" if seconds % 60 == 0 else f"{seconds / 60:.1f} 分钟"
 
 
 def now_text() -> str:
