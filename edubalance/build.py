@@ -22,12 +22,20 @@ def demo_tables():
     return tables_from_frames(frames, DEMO_FILE_NAME), h.hexdigest()
 
 
-def build_database(db: Path, workbook: str | Path | None = None) -> ImportResult:
-    """A fresh database (the previous file, if any, is kept in history/)."""
+def build_database(db: Path, workbook: str | Path | None = None, user: str | None = None) -> ImportResult:
+    """A fresh database (the previous file, if any, is kept in history/). `user`: who builds it
+    (the command line passes the operating-system user)."""
     db = Path(db)
     if workbook is None:
         tables, sha = demo_tables()
         return import_tables(
-            tables, db, fresh=True, user="系统", file_name=DEMO_FILE_NAME, sha=sha, action="build", meta={"demo": "1"}
+            tables,
+            db,
+            fresh=True,
+            user=user or "系统",
+            file_name=DEMO_FILE_NAME,
+            sha=sha,
+            action="build",
+            meta={"demo": "1"},
         )
-    return import_file(workbook, db, fresh=True, user="命令行", action="build", meta={"demo": "0"})
+    return import_file(workbook, db, fresh=True, user=user or "命令行", action="build", meta={"demo": "0"})

@@ -14,10 +14,11 @@ def _print_problems(problems) -> None:
 
 
 def cmd_build(args) -> int:
+    from .accounts import os_user
     from .build import build_database
 
     db = db_path(args.db)
-    result = build_database(db, workbook=args.source)
+    result = build_database(db, workbook=args.source, user=os_user())
     if not result.ok:
         _print_problems(result.problems)
         print(f"构建失败：{len(result.problems.errors)} 个错误；数据库未改动。", file=sys.stderr)

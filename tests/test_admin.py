@@ -1,4 +1,4 @@
-"""数据管理 and 管理员登录: hidden and refused for viewers, lockout, password setup, template,
+"""数据管理 and 登录: hidden and refused for viewers, lockout, password setup, template,
 and the whole browser path (upload → problems → import → history → restore → task update)."""
 
 import io
@@ -419,3 +419,36 @@ def test_restore_refuses_files_outside_history(oracle_db, tmp_path):
         result = restore_backup(oracle_db, path, user="乙")
         assert not result.ok and "history/" in result.problems.errors[0].reason
     assert sha256_of(oracle_db) == before
+
+
+def test_admin_sees_accounts_and_the_audit_log(admin_db, with_password):
+    _account("编辑甲", "editor", county="440783")
+    auth.authenticate(_store(), "编辑甲", "wrong password")
+    at = _admin(_app("views/admin.py"))
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.tabs][-1] == "账号与审计"
+    people = next(d.value for d in at.dataframe if "角色" in d.value.columns)
+    assert set(zip(people["账号"], people["角色"], people["限定县"])) == {
+        ("编辑甲", "数据管理员", "440783"),
+        ("测试员", "管理员", "不限"),
+    }
+    audit = next(d.value for d in at.dataframe if "途径" in d.value.columns)
+    assert ("编辑甲", "登录失败", "密码错误") in set(zip(audit["账号"], audit["操作"], audit["内容"]))
+    assert any("占用" in c.value and "MB" in c.value for c in at.caption)  # history disk use
+
+
+def test_a_county_bound_editor_cannot_import_another_county(admin_db, no_secrets, tmp_path):
+    _account("编辑乙", "editor", county="999999")
+    at = _signed_in(_app("views/admin.py"), "编辑乙", "editor")
+    at.run()
+    before = sha256_of(admin_db)
+    write_xlsx(oracle_frames(year=2026), tmp_path / "year2026.xlsx")
+    _upload(at, "year2026.xlsx", (tmp_path / "year2026.xlsx").read_bytes())
+    at.button(key="do_import").click()
+    at.run()
+    assert not at.exception
+    assert any("仅限县级区划代码 999999" in e.value for e in at.error)
+    assert sha256_of(admin_db) == before
+    log = accounts.audit_log(_store())
+    assert log.iloc[0]["action"] == "access_refused" and log.iloc[0]["account"] == "编辑乙"
