@@ -213,7 +213,8 @@ with tab_history:
                 icon=":material/gpp_maybe:",
             )
         paths = {
-            f"{r.made_at} 的版本 · {r.made_action}（{r.made_by}）· 学年 {r.years}": r.path for r in usable.itertuples()
+            f"{r.made_at} 的版本 · {r.made_action}（{r.made_by}）· 学年 {r.years} · {r.version}": r.path
+            for r in usable.itertuples()
         }
         if paths:
             label = st.selectbox("选择要恢复的版本（仅已校验的版本）", list(paths), key="restore_choice")
