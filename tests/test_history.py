@@ -61,9 +61,13 @@ def test_a_genuine_version_restores_and_its_sha256_was_recorded_when_written(two
     entry = history.recorded(db, version.name)
     assert entry["sha256"] == sha256_of(version) and entry["made_by"] == "命令行" and entry["years"] == "2025"
     assert _years(db) == [2025, 2026]
+    store = accounts.store_path(db=db)
+    accounts.add(store, "乙", "editor", "$2b$04$" + "x" * 53, by="测试")
+    people = accounts.list_accounts(store)[["name", "role", "enabled"]]
     result = restore_backup(db, version, user="乙")
     assert result.ok, [p.reason for p in result.problems.errors]
     assert _years(db) == [2025]
+    assert accounts.list_accounts(store)[["name", "role", "enabled"]].equals(people)  # accounts live elsewhere
     con = duckdb.connect(str(db), read_only=True)
     try:  # derived tables rebuilt for the restored data
         assert con.execute("SELECT DISTINCT year FROM d_segments").fetchall() == [(2025,)]
