@@ -35,16 +35,37 @@ from dataclasses import dataclass
 import pandas as pd
 
 MET = "已达标"
+LATE = "未按期达标"  # the target's own deadline reached without the goal: a final verdict
 ON_TRACK = "按期可达"
 ACCELERATE = "需加速"
 OFF_TRACK = "偏离"
 NO_DATA = "数据不足"
+# Qualitative tasks (任务进展) have their own words; 滞后 maps to ACCELERATE.
+DONE = "已完成"
+IN_PROGRESS = "推进中"
+NOT_STARTED = "未启动"
 OVERDUE = "逾期"
-STATUSES = (MET, ON_TRACK, ACCELERATE, OFF_TRACK, NO_DATA)
-# Display order, best first; 逾期 only for qualitative tasks.
-STATUS_ORDER = (MET, ON_TRACK, ACCELERATE, OFF_TRACK, OVERDUE, NO_DATA)
-# Which unit status speaks for a target with several units: the worst one present.
-SEVERITY = {MET: 0, ON_TRACK: 1, NO_DATA: 2, ACCELERATE: 3, OVERDUE: 4, OFF_TRACK: 5}
+# The words a quantitative target can get.
+STATUSES = (MET, LATE, ON_TRACK, ACCELERATE, OFF_TRACK, NO_DATA)
+# The words a qualitative task can get.
+TASK_STATUSES = (DONE, IN_PROGRESS, ACCELERATE, NOT_STARTED, OVERDUE, NO_DATA)
+# Display order, best first (all ten words).
+STATUS_ORDER = (MET, DONE, ON_TRACK, IN_PROGRESS, ACCELERATE, NOT_STARTED, OFF_TRACK, LATE, OVERDUE, NO_DATA)
+# Which unit status speaks for a target with several units: the worst one present. A missed
+# deadline is final and outranks any projection; 数据不足 sits below the words that say
+# something is wrong, so it never hides them.
+SEVERITY = {
+    MET: 0,
+    DONE: 0,
+    ON_TRACK: 1,
+    IN_PROGRESS: 1,
+    NO_DATA: 2,
+    NOT_STARTED: 3,
+    ACCELERATE: 4,
+    OFF_TRACK: 5,
+    LATE: 6,
+    OVERDUE: 6,
+}
 HORIZONS = (2025, 2027)
 # The plan annex's six programmes, in the annex's order (目标进度 groups targets by them).
 ANNEX_GROUPS = (

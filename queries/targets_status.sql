@@ -20,7 +20,15 @@
 --          comparator, goal, unit, deadline, baseline_year, owner, value, value_year,
 --          baseline_value, baseline_value_year, shortfall, deadline_2025, deadline_2027, ratio_2025,
 --          ratio_2027, needed_2025, needed_2027, status_2025, status_2027, series_years,
---          series_values, task_status, task_updated_on, task_note, task_owner
+--          series_values, task_status, task_updated_on, task_note, task_owner,
+--          plan_clause (the plan's section), deadline_note (the plan's deadline in words, or
+--          "方案未明示（按规划期末2027年评估）[D]"), owner_note (where the owners come from:
+--          the annex, or our reading [D]), measure_note (what the value measures and what it
+--          does not), met_year (first school year the unit met the goal, NULL if never),
+--          overdue_since (the deadline year the unit missed: its deadline when the data reached
+--          it without the goal, NULL otherwise — also when met later, so a page can say
+--          “2026年补齐”), final_2025, final_2027 (TRUE when the data year has reached that
+--          column's deadline, so the word is a final verdict, not a projection)
 WITH
 county AS (
     SELECT coalesce(min(substr(town_code, 1, 6)), '') AS code FROM towns
