@@ -15,23 +15,45 @@ from plotly.subplots import make_subplots
 from . import progress
 from .charts import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, _layout
 
-# Status colours (text, background): green met, blue on track, orange too slow, red wrong way,
-# purple overdue, grey no data. The same hues are used in chips and in bars.
+# Status colours (text, background, border): green met or done, blue on track or in progress,
+# orange too slow, red wrong way; a missed deadline (未按期达标, 逾期) is a final verdict and
+# shows as a solid red chip; brown not started; grey no data. The same hues in chips and bars.
 STATUS_COLORS = {
     progress.MET: ("#1b5e20", "#e8f5e9"),
+    progress.DONE: ("#1b5e20", "#e8f5e9"),
     progress.ON_TRACK: ("#0d47a1", "#e3f2fd"),
+    progress.IN_PROGRESS: ("#0d47a1", "#e3f2fd"),
     progress.ACCELERATE: ("#b34700", "#fff3e0"),
+    progress.NOT_STARTED: ("#5d4037", "#efebe9"),
     progress.OFF_TRACK: ("#b71c1c", "#ffebee"),
-    progress.OVERDUE: ("#6a1b9a", "#f3e5f5"),
+    progress.LATE: ("#ffffff", "#c62828"),
+    progress.OVERDUE: ("#ffffff", "#c62828"),
     progress.NO_DATA: ("#555555", "#eeeeee"),
 }
 STATUS_FILL = {
     progress.MET: OK_COLOR,
+    progress.DONE: OK_COLOR,
     progress.ON_TRACK: NEUTRAL,
+    progress.IN_PROGRESS: NEUTRAL,
     progress.ACCELERATE: WARN_COLOR,
-    progress.OFF_TRACK: BAD_COLOR,
-    progress.OVERDUE: "#8e24aa",
+    progress.NOT_STARTED: "#8d6e63",
+    progress.OFF_TRACK: "#ef9a9a",
+    progress.LATE: "#b71c1c",
+    progress.OVERDUE: "#b71c1c",
     progress.NO_DATA: "#9e9e9e",
+}
+# What each word means, for the legend on 目标进度 (and the deck's note).
+STATUS_MEANING = {
+    progress.MET: "最新值已达到目标",
+    progress.LATE: "已到目标自身期限仍未达到（最终结论）",
+    progress.ON_TRACK: "按目前进展可按期达到",
+    progress.ACCELERATE: "有进展但慢于按期所需",
+    progress.OFF_TRACK: "向相反方向变化",
+    progress.NO_DATA: "不足2个学年数据，或无进展记录",
+    progress.DONE: "任务已完成",
+    progress.IN_PROGRESS: "任务推进中",
+    progress.NOT_STARTED: "任务未启动（未到期）",
+    progress.OVERDUE: "任务过期未完成（含无进展记录）",
 }
 GREY = "#9e9e9e"
 
@@ -52,11 +74,23 @@ def chip(status: str, prefix: str = "") -> str:
     """A coloured status badge (HTML span)."""
     fg, bg = STATUS_COLORS.get(status, STATUS_COLORS[progress.NO_DATA])
     label = (f"{_esc(prefix)} " if prefix else "") + _esc(status)
+    border = bg if fg == "#ffffff" else f"{fg}33"
     return (
         f'<span style="display:inline-block;padding:1px 8px;margin:1px 4px 1px 0;border-radius:10px;'
-        f"background:{bg};color:{fg};border:1px solid {fg}33;font-size:0.82rem;white-space:nowrap;"
+        f"background:{bg};color:{fg};border:1px solid {border};font-size:0.82rem;white-space:nowrap;"
         f'font-weight:600">{label}</span>'
     )
+
+
+def status_legend_html(words: Sequence[str] | None = None) -> str:
+    """The status words with their colours and meanings (targets first, then tasks)."""
+    words = list(words) if words is not None else list(STATUS_MEANING)
+    items = "".join(
+        f'<span style="display:inline-block;margin:2px 12px 2px 0;font-size:0.8rem">{chip(w)}'
+        f'<span style="color:#555">{_esc(STATUS_MEANING.get(w, ""))}</span></span>'
+        for w in words
+    )
+    return f'<div style="line-height:1.9">{items}</div>'
 
 
 def sparkline_svg(
@@ -122,13 +156,41 @@ UNIT_WORDS = {
 }
 
 
-def target_card(row: pd.Series, missing_names: Sequence[str] = ()) -> str:
-    """One target as an HTML card: id and wording; current value, goal and deadline; status
-    chips for 2025 and 2027; a sparkline; the path still needed; 责任单位."""
+def tagged(text) -> str:
+    """Escaped text with our conventions' “[D]” set off as a grey tag (the plan is silent there)."""
+    return _esc(text).replace(
+        "[D]",
+        '<span title="方案未明示，为本看板的约定" style="font-size:0.72rem;color:#6b7280;'
+        'border:1px solid #cbd5e1;border-radius:4px;padding:0 3px;margin-left:2px">[D]</span>',
+    )
+
+
+def horizon_chips(row) -> str:
+    """The 2025 and 2027 words; a column whose deadline the data have not reached yet is a
+    projection and says so (预判)."""
+    out = []
+    for h in progress.HORIZONS:
+        final = row.get(f"final_{h}")
+        known = final is not None and not progress.missing(final)
+        out.append(chip(row[f"status_{h}"], f"{h}" if not known or bool(final) else f"{h}预判"))
+    return "".join(out)
+
+
+def target_card(row: pd.Series, missing_names: Sequence[str] = (), year: int | None = None) -> str:
+    """One target as an HTML card: id, wording and the plan's section; current value, goal and
+    deadline (the plan's, or our convention tagged [D]); status chips for 2025 and 2027 and,
+    when a deadline was missed, “逾期N年” or “N年补齐”; what the measure covers; a sparkline;
+    the path still needed; 责任单位."""
     qualitative = row["kind"] == "qualitative"
     unit = row["unit"]
-    head = f'<b style="color:#1f5fa8">{_esc(row["target_id"])}</b>　{_esc(row["wording"])}'
-    chips = chip(row["status_2025"], "2025") + chip(row["status_2027"], "2027")
+    clause = row.get("plan_clause")
+    clause = (
+        f'<span style="color:#888;font-size:0.75rem">　{_esc(clause)}</span>' if not progress.missing(clause) else ""
+    )
+    head = f'<b style="color:#1f5fa8">{_esc(row["target_id"])}</b>　{_esc(row["wording"])}{clause}'
+    chips = horizon_chips(row)
+    deadline = row.get("deadline_note")
+    deadline = tagged(deadline) if not progress.missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
     facts, trend, path = [], "", ""
     if qualitative:
         if progress.missing(row.get("task_status")):
@@ -137,7 +199,7 @@ def target_card(row: pd.Series, missing_names: Sequence[str] = ()) -> str:
             when = row.get("task_updated_on")
             when = pd.Timestamp(when).strftime("%Y-%m-%d") if not progress.missing(when) else ""
             facts.append(f"任务进展：<b>{_esc(row['task_status'])}</b>（{_esc(when)}）{_esc(row.get('task_note'))}")
-        facts.append(f"期限：{_esc(row['deadline'])}")
+        facts.append(f"期限：{deadline}")
     else:
         if row["units"] > 1:
             word = UNIT_WORDS.get(row["scope"], "个单位")
@@ -163,20 +225,66 @@ def target_card(row: pd.Series, missing_names: Sequence[str] = ()) -> str:
             steps = list(dict.fromkeys(s for s in steps if s))
             if steps:
                 path = "仍需：" + "；".join(_esc(s) for s in steps)
-        facts.append(f"期限：{_esc(row['deadline'])}")
+        facts.append(f"期限：{deadline}")
         if trend:
             trend = f'<div style="font-size:0.72rem;color:#777">{label}</div>{trend}'
-    owner = f'<div style="color:#666;font-size:0.8rem">责任单位：{_esc(row["owner"])}</div>'
+    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year) if year is not None else ""
+    if late:
+        color = "#1b5e20" if late.endswith("补齐") else "#b71c1c"
+        facts.append(f'<b style="color:{color}">{_esc(late)}</b>')
+    measure = row.get("measure_note")
+    measure = (
+        f'<div style="font-size:0.8rem;color:#8a4b00">口径：{tagged(measure)}</div>'
+        if not progress.missing(measure) and str(measure).strip()
+        else ""
+    )
+    owner_note = row.get("owner_note")
+    owner_note = f"（{tagged(owner_note)}）" if not progress.missing(owner_note) and str(owner_note).strip() else ""
+    owner = f'<div style="color:#666;font-size:0.8rem">责任单位：{_esc(row["owner"])}{owner_note}</div>'
     path_html = f'<div style="font-size:0.85rem;color:#444">{path}</div>' if path else ""
     return (
         '<div style="border:1px solid #e0e0e0;border-radius:8px;padding:8px 12px;margin:0 0 8px 0;'
         'display:flex;flex-wrap:wrap;gap:6px 16px;align-items:center;background:#fff">'
         f'<div style="flex:1 1 340px;min-width:0">{head}'
-        f'<div style="font-size:0.88rem;margin-top:2px">{" · ".join(facts)}</div>{path_html}{owner}</div>'
+        f'<div style="font-size:0.88rem;margin-top:2px">{" · ".join(facts)}</div>{measure}{path_html}{owner}</div>'
         f'<div style="flex:0 0 auto;display:flex;flex-wrap:wrap;align-items:center;gap:4px 12px">'
         f'<div>{chips}</div><div style="text-align:center">{trend}</div></div>'
         "</div>"
     )
+
+
+def attention_html(items: Sequence[dict], year: int, limit: int = 12) -> str:
+    """总览's first list: each target that is 未按期达标, 逾期 or 偏离, with its status, owners
+    and the towns or schools that miss it (names)."""
+    rows = []
+    for a in items:
+        names = a["missing"]
+        who = UNIT_WORDS.get(a.get("scope"), "个单位")
+        if a["units"] > 1 and names:
+            miss = f"未达标（{len(names)}/{a['units']}）：{_esc(_names(names, limit))}"
+        elif a["units"] > 1:
+            miss = f"全部 {a['units']} {_esc(who)}已达标"
+        elif a.get("kind") == "qualitative":
+            task = a.get("task_status")
+            miss = f"任务进展：{_esc(task) if not progress.missing(task) else '无进展记录'}"
+        else:
+            miss = (
+                f"全市现值 {_esc(progress.format_value(a.get('value'), a.get('unit')))}"
+                f"（目标 {_esc(progress.format_goal(a.get('comparator'), a.get('goal'), a.get('unit')))}）"
+            )
+        late = progress.catch_up_note(a.get("met_year"), a.get("overdue_since"), year)
+        late = f' <b style="color:#b71c1c">{_esc(late)}</b>' if late else ""
+        owner_note = a.get("owner_note")
+        owner_note = f"（{tagged(owner_note)}）" if not progress.missing(owner_note) and str(owner_note).strip() else ""
+        when = "、".join(f"{h}年" for h in a["horizons"])
+        rows.append(
+            '<div style="border-left:4px solid #c62828;padding:4px 10px;margin:0 0 6px 0;background:#fff">'
+            f'{chip(a["status"])}<b style="color:#1f5fa8">{_esc(a["target_id"])}</b>　{_esc(a["wording"])}'
+            f'<span style="color:#888;font-size:0.78rem">（{when}口径）</span>{late}'
+            f'<div style="font-size:0.86rem">{miss}</div>'
+            f'<div style="font-size:0.8rem;color:#555">责任单位：{_esc(a["owner"])}{owner_note}</div></div>'
+        )
+    return "".join(rows)
 
 
 def status_counts_html(counts: pd.DataFrame) -> str:
@@ -600,3 +708,39 @@ def special_groups_bars(df: pd.DataFrame, title: str | None = None) -> go.Figure
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_annotations(font_size=12)
     return _layout(fig, height=max(340, 24 * len(df) + 100), title=title)
+
+
+# What a town lacks while it misses a town-scoped target, for 需补齐的镇 (by indicator key;
+# other targets fall back to their wording).
+SHORTFALL_LABELS = {
+    "public_boarding_school": "尚无公办寄宿制学校",
+    "public_central_kindergarten": "尚无规范化公办中心幼儿园",
+    "district_management": "尚未实现学区化管理",
+}
+
+
+def town_shortfall_lines(short: pd.DataFrame, keys: dict[str, str] | None = None) -> list[str]:
+    """One Markdown line per town-scoped target: what is missing and in which towns (“无” when
+    every town meets it). `keys` maps target_id → indicator_key."""
+    lines = []
+    for r in short.to_dict("records"):
+        key = (keys or {}).get(r["target_id"], "")
+        label = SHORTFALL_LABELS.get(key) or _short(r["wording"], 26)
+        due = r.get("deadline")
+        due = f"，期限{_md(due)}" if not progress.missing(due) and str(due).strip() else ""
+        towns = "、".join(_md(t) for t in r["towns"]) or "无"
+        lines.append(f"**{_md(label)}**（{_md(r['target_id'])}{due}）：{towns}")
+    return lines
+
+
+def _short(text, n: int) -> str:
+    text = "" if progress.missing(text) else str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _md(text) -> str:
+    """Text safe inside Streamlit Markdown (HTML escaped, Markdown markers neutralised)."""
+    out = _esc(text)
+    for ch in "*_`[]#|~$":
+        out = out.replace(ch, "\\" + ch)
+    return out

@@ -241,7 +241,8 @@ def _by_target(status: pd.DataFrame) -> dict[str, list[dict]]:
 def rollup(status: pd.DataFrame) -> pd.DataFrame:
     """One row per target: units, units still missing the goal per horizon, the target's
     status per horizon (the worst unit status), its trend and, for a one-unit target, value
-    and path."""
+    and path; the deadline it missed (overdue_since, the earliest over its units) and the
+    year it was met (met_year: for several units, the year the last of them got there)."""
     out = []
     for target_id, g in _by_target(status).items():
         first = g[0]
@@ -252,7 +253,15 @@ def rollup(status: pd.DataFrame) -> pd.DataFrame:
         for h in HORIZONS:
             col = f"status_{h}"
             row[col] = worst(r[col] for r in g)
-            row[f"missing_{h}"] = sum(r[col] != MET for r in g)
+            row[f"missing_{h}"] = sum(not is_met(r[col]) for r in g)
+            finals = [bool(r[f"final_{h}"]) for r in g if not missing(r.get(f"final_{h}"))]
+            row[f"final_{h}"] = any(finals) if finals else None  # None: the query does not say
+        overdue = [int(r["overdue_since"]) for r in g if not missing(r.get("overdue_since"))]
+        row["overdue_since"] = min(overdue) if overdue else None
+        met_years = [r.get("met_year") for r in g]
+        row["met_year"] = (
+            max(int(y) for y in met_years) if met_years and not any(missing(y) for y in met_years) else None
+        )
         if n == 1:
             row["value"] = first["value"]
             row["value_year"] = first["value_year"]
@@ -292,6 +301,11 @@ ROLLUP_KEYS = (
     "task_status",
     "task_updated_on",
     "task_note",
+    # issue 12: where the target sits in the plan and what the page must say about it
+    "plan_clause",
+    "deadline_note",
+    "owner_note",
+    "measure_note",
 )
 
 
@@ -304,9 +318,100 @@ def missing_units(status: pd.DataFrame) -> dict[str, list[str]]:
             out[target_id] = [
                 r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"]
                 for r in g
-                if r["status_2025"] != MET
+                if not is_met(r["status_2025"])
             ]
     return out
+
+
+def is_met(status) -> bool:
+    """已达标 for a target, 已完成 for a task."""
+    return status in (MET, DONE)
+
+
+# Final verdicts that something went wrong, and the projection that it will: what 总览 lists.
+ATTENTION = (LATE, OVERDUE, OFF_TRACK)
+
+
+def attention(summary: pd.DataFrame, missing_names: dict[str, list[str]]) -> list[dict]:
+    """Targets whose 2025 or 2027 word is 未按期达标, 逾期 or 偏离, worst first (final verdicts
+    before projections), each with its owners and the names of the units that miss it."""
+    out = []
+    for r in summary.to_dict("records"):
+        words = [r[f"status_{h}"] for h in HORIZONS if r[f"status_{h}"] in ATTENTION]
+        if not words:
+            continue
+        out.append(
+            {
+                "target_id": r["target_id"],
+                "wording": r["wording"],
+                "status": worst(words),
+                "horizons": [h for h in HORIZONS if r[f"status_{h}"] in ATTENTION],
+                "owner": r.get("owner"),
+                "owner_note": r.get("owner_note"),
+                "units": r["units"],
+                "missing": list(missing_names.get(r["target_id"], [])),
+                "scope": r.get("scope"),
+                "overdue_since": r.get("overdue_since"),
+                "met_year": r.get("met_year"),
+                "deadline": r.get("deadline"),
+                "kind": r.get("kind"),
+                "value": r.get("value"),
+                "goal": r.get("goal"),
+                "comparator": r.get("comparator"),
+                "unit": r.get("unit"),
+                "task_status": r.get("task_status"),
+            }
+        )
+    rank = {LATE: 0, OVERDUE: 0, OFF_TRACK: 1}
+    return sorted(out, key=lambda a: (rank[a["status"]], _target_number(a["target_id"])))
+
+
+def _target_number(target_id: str) -> tuple[str, int]:
+    digits = "".join(c for c in str(target_id) if c.isdigit())
+    return (str(target_id)[:1], int(digits) if digits else 0)
+
+
+def catch_up_note(met_year, overdue_since, data_year: int) -> str:
+    """“2026年补齐” when a target missed its deadline and was met later; “逾期N年” (data year −
+    the missed deadline) while it is still unmet; “到期未达标” in the deadline year itself."""
+    if missing(overdue_since):
+        return ""
+    due = int(overdue_since)
+    if not missing(met_year) and int(met_year) > due:
+        return f"{int(met_year)}年补齐"
+    late = int(data_year) - due
+    return f"逾期{late}年" if late > 0 else f"{due}年到期未达标"
+
+
+TOWN_SCOPES = ("zhen", "town")
+
+
+def town_shortfalls(status: pd.DataFrame) -> pd.DataFrame:
+    """Every town-scoped target (scope 镇 or 镇街) with the towns that do not meet it now, one
+    row per target: target_id, wording, deadline, towns (names), units, status (worst)."""
+    rows = []
+    for target_id, g in _by_target(status).items():
+        if g[0].get("scope") not in TOWN_SCOPES:
+            continue
+        short = [r for r in g if not is_met(r["status_2025"])]
+        rows.append(
+            {
+                "target_id": target_id,
+                "wording": g[0]["wording"],
+                "deadline": g[0].get("deadline"),
+                "towns": [r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"] for r in short],
+                "units": len(g),
+                "status": worst(r["status_2025"] for r in short) if short else MET,
+            }
+        )
+    return pd.DataFrame(rows, columns=["target_id", "wording", "deadline", "towns", "units", "status"])
+
+
+def town_rows(status: pd.DataFrame, town_code: str) -> pd.DataFrame:
+    """The targets_status rows judged for one town (its own unit of town-scoped targets)."""
+    if status.empty:
+        return status
+    return status[(status["scope"].isin(TOWN_SCOPES)) & (status["scope_code"].astype(str) == str(town_code))]
 
 
 def group_order(groups: Iterable[str]) -> list[str]:

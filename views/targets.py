@@ -33,8 +33,11 @@ st.caption(
     + f"：共 {len(shown)} 项（其中定量目标 {int((shown['kind'] != 'qualitative').sum())} 项）。"
     "状态按期望路径法判定：实际年均进展 ÷ 按期达标所需年均进展 = R，"
     f"R ≥ {theta:g} 为按期可达，0—{theta:g} 为需加速，< 0 为偏离；少于2个学年数据为数据不足；"
-    "2025年按目标自身期限评估，2027年按规划期末评估。定性任务取“任务进展”最新记录，过期未完成为逾期。"
+    "2025年按目标自身期限评估，2027年按规划期末评估；数据学年到达期限时结论为最终结论（已达标或未按期达标），"
+    "此前为预判。定性任务取“任务进展”最新记录：已完成、推进中、需加速（滞后）、未启动，过期未完成（含无记录）为逾期。"
+    "方案未明示之处为本看板的约定，标 [D]。"
 )
+st.markdown(ct.status_legend_html(), unsafe_allow_html=True)
 
 counts = progress.status_counts(shown)
 left, right = st.columns([2, 3])
@@ -52,7 +55,7 @@ with st.expander("表格：各状态项数"):
 for group in progress.group_order(shown["group_zh"]):
     rows = shown[shown["group_zh"] == group]
     st.subheader(f"{group}（{len(rows)}项）")
-    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ())) for _, r in rows.iterrows())
+    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year) for _, r in rows.iterrows())
     st.markdown(cards, unsafe_allow_html=True)
 
 st.subheader("分单位明细")
@@ -73,7 +76,7 @@ else:
     )
     st.query_params["target"] = target
     units = status[status["target_id"] == target]
-    not_met = units[units["status_2025"] != progress.MET]
+    not_met = units[~units["status_2025"].map(progress.is_met)]
     n_all, n_miss = len(units), len(not_met)
     st.markdown(f"**{n_all - n_miss}/{n_all}** 个单位已达标，**{n_miss}** 个尚未达标。")
     plotted = units if n_all <= 40 else not_met
