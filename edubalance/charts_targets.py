@@ -727,9 +727,9 @@ def town_shortfall_lines(short: pd.DataFrame, keys: dict[str, str] | None = None
         key = (keys or {}).get(r["target_id"], "")
         label = SHORTFALL_LABELS.get(key) or _short(r["wording"], 26)
         due = r.get("deadline")
-        due = f"，期限{_md(due)}" if not progress.missing(due) and str(due).strip() else ""
-        towns = "、".join(_md(t) for t in r["towns"]) or "无"
-        lines.append(f"**{_md(label)}**（{_md(r['target_id'])}{due}）：{towns}")
+        due = f"，期限{md(due)}" if not progress.missing(due) and str(due).strip() else ""
+        towns = "、".join(md(t) for t in r["towns"]) or "无"
+        lines.append(f"**{md(label)}**（{md(r['target_id'])}{due}）：{towns}")
     return lines
 
 
@@ -738,7 +738,7 @@ def _short(text, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _md(text) -> str:
+def md(text) -> str:
     """Text safe inside Streamlit Markdown (HTML escaped, Markdown markers neutralised)."""
     out = _esc(text)
     for ch in "*_`[]#|~$":

@@ -54,3 +54,27 @@ def failing_indicators(comp: pd.DataFrame) -> pd.DataFrame:
 def towns_missing(cov: pd.DataFrame, flag: str) -> list[str]:
     d = cov[cov["required"] & ~cov[flag]]
     return d["town_name"].tolist()
+
+
+def group_members(card: pd.DataFrame) -> pd.DataFrame:
+    """One row per education-group member and stage from group_scorecard: resource indicators
+    meeting the standard before joining and now (“5/7”), and the median of member ÷ core
+    over the indicators both reported (1 = level with the core school). A core outside the
+    county has no values, so its ratios stay empty."""
+    keys = ["group_name", "core_name", "core_in_county", "member_name", "member_town", "join_year", "stage"]
+    rows = []
+    for key, g in card.groupby(keys, dropna=False, sort=False):
+        row = dict(zip(keys, key))
+        has = g["indicator"].notna()
+        g = g[has]
+        for when in ("before", "after"):
+            v = g[f"member_{when}"]
+            known = v.notna() & g["standard"].notna()
+            met = int((v[known] >= g.loc[known, "standard"] - 1e-9).sum())
+            row[f"{when}_year"] = g[f"{when}_year"].dropna().max() if len(g) else None
+            row[f"met_{when}"] = f"{met}/{int(known.sum())}" if known.any() else "—"
+            ratios = g[f"ratio_{when}"].dropna()
+            row[f"ratio_{when}"] = float(ratios.median()) if len(ratios) else None
+        rows.append(row)
+    cols = keys + ["before_year", "met_before", "ratio_before", "after_year", "met_after", "ratio_after"]
+    return pd.DataFrame(rows, columns=cols)

@@ -5,7 +5,7 @@ status for 2025 and 2027 (expected-path method, DESIGN.md §6), trend, remaining
 import streamlit as st
 
 from edubalance import charts_targets as ct
-from edubalance import progress, ui
+from edubalance import progress, summaries, ui
 
 ALL = "全部责任单位"
 
@@ -52,11 +52,73 @@ with st.expander("表格：各状态项数"):
         key="tg_counts_t",
     )
 
+
+def principals_over_limit() -> None:
+    """T9: the plan says 一般不超过10年, which allows exceptions, so the page lists every
+    principal over the limit by name (with the note the workbook gives) instead of a verdict."""
+    heads = ui.query("principals_list", year=year)
+    over = heads[heads["over_tenure"].fillna(False).astype(bool)]
+    st.markdown(f"**T9 监测名单：同一岗位连续任职超过10年的校（园）长（{len(over)}人）**")
+    st.caption("方案为“一般不超过10年”，允许例外：本页列出名单及说明，不作达标判定。")
+    if over.empty:
+        st.caption("本学年没有。")
+        return
+    cols = [c for c in ("school_name", "town_name", "school_type", "tenure", "age", "note") if c in over]
+    ui.table(over[cols].sort_values("tenure", ascending=False), f"T9_任职超10年校长_{year}", key="tg_t9")
+
+
+def education_groups() -> None:
+    """Q11, Q12 (集团化办学质量监测): each member against its core school, before and after it
+    joined. Shown here, under the tasks it evidences, because that is where the groups are
+    reviewed; a core outside the county is named without values."""
+    card = ui.query("group_scorecard", year=year)
+    st.markdown("**教育集团成员校与牵头校对比（Q11、Q12）**")
+    if card.empty:
+        st.caption("学校表未填写“教育集团”。")
+        return
+    st.caption(
+        "7项优质均衡资源配置指标：达标项数，以及成员校 ÷ 牵头校的中位数（1 = 与牵头校持平）；"
+        "“加入前”取加入集团前最近一个学年（认定与结对表未填起始学年或加入前无数据时为空）。"
+        "牵头校在县外的集团只列名称，无指标。"
+    )
+    members = summaries.group_members(card)
+    for name, g in members.groupby("group_name", sort=False):
+        core = g["core_name"].iloc[0]
+        where = "" if bool(g["core_in_county"].iloc[0]) else "（县外，无指标）"
+        st.markdown(f"{ct.md(name)}　牵头校：{ct.md(core)}{where}")
+    ui.table(members, f"教育集团对比_{year}", key="tg_groups")
+    with st.expander("表格：教育集团分指标明细"):
+        ui.table(card, f"教育集团分指标_{year}", key="tg_groups_t")
+
+
+def disabled_enrolment() -> None:
+    """Q16's evidence: the plan gives no number, so an indicator with reference lines."""
+    d = ui.query("disabled_enrolment", year=year)
+    st.markdown("**适龄残疾儿童少年入学率（Q16 相关指标，方案未给数值，不作为目标）**")
+    if d["rate"].notna().sum() == 0:
+        st.caption("市级年度表未填写适龄残疾儿童少年数和入学数。")
+        return
+    last = d.dropna(subset=["rate"]).iloc[-1]
+    st.caption(
+        f"{int(last['year'])}学年：{last['rate']:.1%}（入学 {int(last['enrolled'])} 人 ÷ 适龄 {int(last['school_age'])} 人）。"
+        f"参考：优质均衡评估 ≥ {last['criterion']:.0%}；国家“十四五”特殊教育目标 2025年 ≥ {last['national_aim']:.0%}。"
+    )
+    ui.chart(
+        ui.figure(ct.trend_lines, d, {"rate": "残疾儿童入学率"}, {"rate": "criterion"}),
+        key="tg_disabled",
+    )
+
+
+EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡工程": (education_groups, disabled_enrolment)}
+
 for group in progress.group_order(shown["group_zh"]):
     rows = shown[shown["group_zh"] == group]
     st.subheader(f"{group}（{len(rows)}项）")
     cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year) for _, r in rows.iterrows())
     st.markdown(cards, unsafe_allow_html=True)
+    if owner == ALL:
+        for section in EXTRA.get(group, ()):
+            section()
 
 st.subheader("分单位明细")
 multi = shown[shown["units"] > 1]
