@@ -235,7 +235,11 @@ def parse_table(table: RawTable, problems: Problems, county: str | None) -> Pars
 
 def _duplicates(p: Parsed, keys: tuple[str, ...], problems: Problems, what: str):
     df = p.frame
-    sub = df[list(keys)]
+    # An optional key column left empty is part of the key (任务进展 without 区划代码 is the
+    # city's row), so rows count as comparable once their required key columns are filled.
+    optional = [k for k in keys if not p.sheet.column(k).required and p.sheet.key == "task_progress"]
+    sub = df[list(keys)].astype(object)
+    sub[optional] = sub[optional].where(sub[optional].notna(), "")
     complete = sub.notna().all(axis=1) if len(keys) > 1 else sub.iloc[:, 0].notna()
     dup = complete & sub.astype(str).duplicated(keep="first")
     if not dup.any():
@@ -324,6 +328,19 @@ def _check_schools(p: Parsed, all_schools: dict[str, str], problems: Problems):
     for row, v in zip(df.loc[closed, "_row"], df.loc[closed, "closed_year"]):
         problems.add(SCHOOLS.zh, row, SCHOOLS.column("closed_year").zh, v, "停办年份早于建校年份")
     _coordinates(p, "lon", "lat", problems)
+    no_decision = df["decision_year"].notna() & df["zero_pupil_decision"].isna()
+    for row, v in zip(df.loc[no_decision, "_row"], df.loc[no_decision, "decision_year"]):
+        problems.add(SCHOOLS.zh, row, SCHOOLS.column("zero_pupil_decision").zh, v, "填写了研判年份，但没有研判结论")
+    no_year = df["zero_pupil_decision"].notna() & df["decision_year"].isna()
+    for row, v in zip(df.loc[no_year, "_row"], df.loc[no_year, "zero_pupil_decision"]):
+        problems.add(
+            SCHOOLS.zh,
+            row,
+            SCHOOLS.column("decision_year").zh,
+            v,
+            "有研判结论但未填研判年份，按最早学年计为已研判",
+            WARNING,
+        )
 
 
 def _check_school_years(p: Parsed, all_schools: dict[str, str], problems: Problems):
@@ -477,6 +494,7 @@ def validate(
         _reference(p, "town_code", towns, problems, "镇街")
     if TASK_PROGRESS.key in parsed:
         _check_tasks(parsed[TASK_PROGRESS.key], problems)
+        _reference(parsed[TASK_PROGRESS.key], "town_code", towns, problems, "镇街")
 
     if not replace_years:
         for sheet in (SCHOOL_YEARS, PRINCIPALS, CITY_FACTS):
