@@ -42,19 +42,6 @@ STATUS_FILL = {
     progress.OVERDUE: "#b71c1c",
     progress.NO_DATA: "#9e9e9e",
 }
-# What each word means, for the legend on 目标进度 (and the deck's note).
-STATUS_MEANING = {
-    progress.MET: "最新值已达到目标",
-    progress.LATE: "已到目标自身期限仍未达到（最终结论）",
-    progress.ON_TRACK: "按目前进展可按期达到",
-    progress.ACCELERATE: "有进展但慢于按期所需",
-    progress.OFF_TRACK: "向相反方向变化",
-    progress.NO_DATA: "不足2个学年数据，或无进展记录",
-    progress.DONE: "任务已完成",
-    progress.IN_PROGRESS: "任务推进中",
-    progress.NOT_STARTED: "任务未启动（未到期）",
-    progress.OVERDUE: "任务过期未完成（含无进展记录）",
-}
 GREY = "#9e9e9e"
 
 
@@ -84,10 +71,10 @@ def chip(status: str, prefix: str = "") -> str:
 
 def status_legend_html(words: Sequence[str] | None = None) -> str:
     """The status words with their colours and meanings (targets first, then tasks)."""
-    words = list(words) if words is not None else list(STATUS_MEANING)
+    words = list(words) if words is not None else list(progress.STATUS_MEANING)
     items = "".join(
         f'<span style="display:inline-block;margin:2px 12px 2px 0;font-size:0.8rem">{chip(w)}'
-        f'<span style="color:#555">{_esc(STATUS_MEANING.get(w, ""))}</span></span>'
+        f'<span style="color:#555">{_esc(progress.STATUS_MEANING.get(w, ""))}</span></span>'
         for w in words
     )
     return f'<div style="line-height:1.9">{items}</div>'
@@ -744,3 +731,58 @@ def md(text) -> str:
     for ch in "*_`[]#|~$":
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def town_verdict_html(row: dict | None, year: int) -> str:
+    """The plan's verdict for one town's unit of a target, after its count line: the 2025
+    word and “逾期N年” / “N年补齐” (empty when targets_status has no row for the town)."""
+    if not row:
+        return ""
+    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year)
+    late = f' <b style="color:{"#1b5e20" if late.endswith("补齐") else "#b71c1c"}">{_esc(late)}</b>' if late else ""
+    return f"　方案结论：{chip(row['status_2025'], '2025')}{late}"
+
+
+def town_target_html(row: dict, year: int) -> str:
+    """A town-scoped target judged for one town (those without a count line of their own)."""
+    value = progress.format_value(row.get("value"), row.get("unit"))
+    goal = progress.format_goal(row.get("comparator"), row.get("goal"), row.get("unit"))
+    deadline = row.get("deadline_note")
+    deadline = tagged(deadline) if not progress.missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
+    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year)
+    late = f' <b style="color:{"#1b5e20" if late.endswith("补齐") else "#b71c1c"}">{_esc(late)}</b>' if late else ""
+    return (
+        f'<div style="margin:4px 0">{chip(row["status_2025"], "2025")}{chip(row["status_2027"], "2027")}'
+        f"<b>{_esc(row['target_id'])}</b> 现值 {_esc(value)}（目标 {_esc(goal)}）{late}"
+        f"<br><small>{_esc(row['wording'])}（期限：{deadline}）</small></div>"
+    )
+
+
+def _first(row: dict, *names):
+    for n in names:
+        if n in row and not progress.missing(row[n]):
+            return row[n]
+    return None
+
+
+def task_rows_html(tasks: pd.DataFrame) -> str:
+    """A town's tasks (town_tasks rows): status chip, id and wording, latest report and date."""
+    out = []
+    for r in tasks.to_dict("records"):
+        status = _first(r, "status", "task_status") or progress.NO_DATA
+        when = _first(r, "updated_on", "task_updated_on")
+        when = pd.Timestamp(when).strftime("%Y-%m-%d") if when is not None else ""
+        note = _first(r, "note", "task_note")
+        report = _first(r, "task_status", "reported_status")
+        detail = "；".join(
+            x for x in (f"最新记录：{_esc(report)}" if report and report != status else "", _esc(note), _esc(when)) if x
+        )
+        deadline = _first(r, "deadline_note", "deadline")
+        out.append(
+            f'<div style="margin:3px 0">{chip(status)}<b style="color:#1f5fa8">{_esc(r.get("target_id"))}</b>　'
+            f"{_esc(_short(r.get('wording'), 60))}"
+            + (f'<span style="color:#888;font-size:0.8rem">（期限：{tagged(deadline)}）</span>' if deadline else "")
+            + (f'<div style="font-size:0.82rem;color:#555;margin-left:4px">{detail}</div>' if detail else "")
+            + "</div>"
+        )
+    return "".join(out)

@@ -486,3 +486,23 @@ def format_path(needed, deadline, unit: str) -> str:
     else:
         amount = f"{sign}{abs(n):.1f} {unit}"
     return f"每年 {amount}，至{int(deadline)}年"
+
+
+# What each word means: the legend of 目标进度, the deck's target slide and the workbook.
+STATUS_MEANING = {
+    MET: "最新值已达到目标",
+    LATE: "已到目标自身期限仍未达到（最终结论）",
+    ON_TRACK: "按目前进展可按期达到",
+    ACCELERATE: "有进展但慢于按期所需（任务：滞后）",
+    OFF_TRACK: "向相反方向变化",
+    NO_DATA: "不足2个学年数据，或无进展记录",
+    DONE: "任务已完成",
+    IN_PROGRESS: "任务推进中",
+    NOT_STARTED: "任务未启动（未到期）",
+    OVERDUE: "任务过期未完成（含无进展记录）",
+}
+
+
+def status_legend_text(words=None) -> str:
+    """The legend as one line of text (deck, workbook): “word：meaning；…”."""
+    return "；".join(f"{w}：{STATUS_MEANING[w]}" for w in (words or STATUS_MEANING)) + "。"
