@@ -4,25 +4,34 @@ This is the reference for the rules the named query ``targets_status`` applies i
 tests run both on the same series and require the same answer. Pages use the helpers at the
 end (roll-up per target, formatting) so they hold no computation.
 
-Status of a quantitative target for one deadline, from a series of (school year, value):
+Each target has two columns, 2025 and 2027, each with a deadline d: the 2025 column judges a
+target by its own deadline (by 2025 when it has none: 持续、每学年); the 2027 column by the end
+of the plan, 2027 (a target missed on time may still be caught up), except for a target whose
+round ends at its deadline (registry ``round_ends``, T21): its 2027 column repeats the
+deadline verdict unless values after the deadline (a next round) are imported.
+
+Status of a quantitative target for one column, from a series of (school year, value):
 
 1. no value at all → 数据不足;
-2. the latest value meets the goal → 已达标;
-3. no second year from the baseline on → 数据不足;
-4. observed yearly change since the baseline (in the goal's direction) < 0 → 偏离;
-5. the deadline reached and the goal not met → 需加速;
-6. R = observed yearly change ÷ yearly change needed from the baseline to the goal by the
-   deadline (the UN SDG progress-chart ratio); R ≥ on_track (registry key
-   ``progress_on_track_ratio``, 0.95) → 按期可达, else 需加速.
+2. the data have reached d (latest year ≥ d): the verdict is final and judges the figure of
+   the latest year up to d — it meets the goal → 已达标, else → 未按期达标. A target met late
+   keeps 未按期达标 in the column whose deadline it missed (met_year tells when it got there);
+3. otherwise a projection: the latest value meets the goal → 已达标;
+4. no second year from the baseline on → 数据不足;
+5. observed yearly change since the baseline (in the goal's direction) < 0 → 偏离;
+6. R = observed yearly change ÷ yearly change needed from the baseline to the goal by d (the
+   UN SDG progress-chart ratio); R ≥ on_track (registry key ``progress_on_track_ratio``,
+   0.95) → 按期可达, else 需加速.
 
 The baseline point is the first year from the target's baseline year on (the first year of
-the series when all years are earlier). The 2025 status judges a target by its own deadline
-(by 2025 when it has none: 持续、每学年); the 2027 status by the end of the plan, 2027, so a
-target missed on time shows whether it can still be caught up.
+the series when all years are earlier). met_year is the first year of the run of years,
+ending with the latest, in which the goal is met (None when the latest value misses it);
+overdue_since is the earliest column deadline whose final verdict is 未按期达标.
 
-Qualitative tasks (任务进展 sheet): the latest row up to the end of the school year maps
-已完成 → 已达标, 推进中 → 按期可达, 滞后 → 需加速, 未启动 (or no row) → 数据不足; a reported
-task that is not 已完成 after its due date (31 December of the deadline year) → 逾期.
+Qualitative tasks (任务进展 sheet, the city's rows): the latest row up to the end of the
+school year (31 August of year + 1): 已完成 → 已完成; past the task's due date (31 December
+of its deadline year) and not 已完成, also with no row at all → 逾期; else 推进中 → 推进中,
+滞后 → 需加速, 未启动 → 未启动, no row → 数据不足.
 """
 
 from __future__ import annotations
@@ -77,7 +86,7 @@ ANNEX_GROUPS = (
     "教育综合改革工程",
 )
 FINAL_HORIZON = 2027
-TASK_MAP = {"已完成": MET, "推进中": ON_TRACK, "滞后": ACCELERATE, "未启动": NO_DATA}
+TASK_MAP = {"已完成": DONE, "推进中": IN_PROGRESS, "滞后": ACCELERATE, "未启动": NOT_STARTED}
 EPS = 1e-9
 
 
@@ -86,6 +95,7 @@ class Assessment:
     status: str
     ratio: float | None = None  # R = observed ÷ required yearly change
     needed: float | None = None  # change per year still needed from the latest value
+    final: bool = False  # the data reached the deadline: a verdict, not a projection
 
 
 def on_track_ratio() -> float:
@@ -137,22 +147,36 @@ def expected_path_status(
     required = s * (goal - x0) / (deadline - t0) if deadline > t0 else None
     ratio = observed / required if required is not None and required > 0 and observed is not None else None
     needed = (goal - x_last) / (deadline - t_last) if not met and deadline > t_last else None
+    if t_last >= deadline:
+        at_deadline = [x for t, x in pts if t <= deadline]
+        if not at_deadline:
+            return Assessment(NO_DATA, ratio, None, True)
+        return Assessment(MET if meets(at_deadline[-1], goal, comparator) else LATE, ratio, None, True)
     if met:
         status = MET
     elif observed is None:
         status = NO_DATA
     elif observed < 0:
         status = OFF_TRACK
-    elif t_last >= deadline or ratio is None:
+    elif ratio is None:
         status = ACCELERATE
     else:
         status = ON_TRACK if ratio >= on_track else ACCELERATE
     return Assessment(status, ratio, needed)
 
 
-def horizon_deadline(target_deadline: int | None, horizon: int, final: int = FINAL_HORIZON) -> int:
-    """The deadline a horizon's status is judged by (see the module docstring)."""
+def horizon_deadline(
+    target_deadline: int | None,
+    horizon: int,
+    final: int = FINAL_HORIZON,
+    round_ends: bool = False,
+    last_year: int | None = None,
+) -> int:
+    """The deadline a column is judged by (see the module docstring). last_year is the
+    latest year with a value (a round that ends has a next round when it is past the end)."""
     if horizon == final:
+        if round_ends and target_deadline is not None and not (last_year is not None and last_year > target_deadline):
+            return target_deadline
         return max(target_deadline if target_deadline is not None else horizon, horizon)
     return target_deadline if target_deadline is not None else horizon
 
@@ -173,10 +197,32 @@ def status_for(
     target_deadline,
     horizon: int,
     on_track: float = 0.95,
+    round_ends: bool = False,
 ) -> Assessment:
     """The status shown in a horizon's column (status_2025, status_2027)."""
-    deadline = horizon_deadline(parse_deadline(target_deadline), horizon)
+    series = list(series)
+    pts = _points(series)
+    deadline = horizon_deadline(
+        parse_deadline(target_deadline), horizon, round_ends=round_ends, last_year=pts[-1][0] if pts else None
+    )
     return expected_path_status(series, goal, comparator, baseline_year, deadline, on_track)
+
+
+def met_year(series: Iterable[tuple[int, float]], goal: float, comparator: str) -> int | None:
+    """The first year of the run of years, ending with the latest, that meet the goal."""
+    first = None
+    for year, value in _points(series):
+        if meets(value, goal, comparator):
+            first = year if first is None else first
+        else:
+            first = None
+    return first
+
+
+def overdue_since(statuses: dict[int, Assessment], deadlines: dict[int, int]) -> int | None:
+    """The earliest column deadline whose final verdict is 未按期达标."""
+    missed = [deadlines[h] for h, a in statuses.items() if a.status == LATE]
+    return min(missed) if missed else None
 
 
 def school_year_end(year: int) -> dt.date:
@@ -185,13 +231,15 @@ def school_year_end(year: int) -> dt.date:
 
 
 def task_status(latest: str | None, target_deadline, as_of: dt.date) -> str:
-    """Status of a qualitative task from its latest 任务进展 status word."""
+    """Status of a qualitative task from its latest 任务进展 status word (None: no report)."""
     if latest == "已完成":
-        return MET
+        return DONE
     due_year = parse_deadline(target_deadline)
-    if latest is not None and due_year is not None and as_of > dt.date(due_year, 12, 31):
+    if due_year is not None and as_of > dt.date(due_year, 12, 31):
         return OVERDUE
-    return TASK_MAP.get(latest, NO_DATA) if latest is not None else NO_DATA
+    if latest is None:
+        return NO_DATA
+    return TASK_MAP.get(latest, NO_DATA)
 
 
 # ---------------------------------------------------------------------------------------------
