@@ -152,6 +152,12 @@ def tagged(text) -> str:
     )
 
 
+def _ours(note) -> bool:
+    """A note that marks our own reading ([D]): shown beside the owners; the annex's own
+    owners need no note on a card (the full text is in the tables)."""
+    return not progress.missing(note) and "[D]" in str(note)
+
+
 def horizon_chips(row) -> str:
     """The 2025 and 2027 words; a column whose deadline the data have not reached yet is a
     projection and says so (预判)."""
@@ -190,7 +196,7 @@ def target_card(row: pd.Series, missing_names: Sequence[str] = (), year: int | N
     else:
         if row["units"] > 1:
             word = UNIT_WORDS.get(row["scope"], "个单位")
-            met = int(row["units"] - row["missing_2025"])
+            met = int(row["met_now"]) if "met_now" in row else int(row["units"] - row["missing_2025"])
             facts.append(f"达标 <b>{met}/{int(row['units'])}</b> {word}")
             facts.append(f"每单位目标 {_esc(progress.format_goal(row['comparator'], row['goal'], unit))}")
             label = "达标单位占比"
@@ -226,7 +232,7 @@ def target_card(row: pd.Series, missing_names: Sequence[str] = (), year: int | N
         else ""
     )
     owner_note = row.get("owner_note")
-    owner_note = f"（{tagged(owner_note)}）" if not progress.missing(owner_note) and str(owner_note).strip() else ""
+    owner_note = f"（{tagged(owner_note)}）" if _ours(owner_note) else ""
     owner = f'<div style="color:#666;font-size:0.8rem">责任单位：{_esc(row["owner"])}{owner_note}</div>'
     path_html = f'<div style="font-size:0.85rem;color:#444">{path}</div>' if path else ""
     return (
@@ -262,7 +268,7 @@ def attention_html(items: Sequence[dict], year: int, limit: int = 12) -> str:
         late = progress.catch_up_note(a.get("met_year"), a.get("overdue_since"), year)
         late = f' <b style="color:#b71c1c">{_esc(late)}</b>' if late else ""
         owner_note = a.get("owner_note")
-        owner_note = f"（{tagged(owner_note)}）" if not progress.missing(owner_note) and str(owner_note).strip() else ""
+        owner_note = f"（{tagged(owner_note)}）" if _ours(owner_note) else ""
         when = "、".join(f"{h}年" for h in a["horizons"])
         rows.append(
             '<div style="border-left:4px solid #c62828;padding:4px 10px;margin:0 0 6px 0;background:#fff">'
@@ -702,7 +708,7 @@ def special_groups_bars(df: pd.DataFrame, title: str | None = None) -> go.Figure
 SHORTFALL_LABELS = {
     "public_boarding_school": "尚无公办寄宿制学校",
     "public_central_kindergarten": "尚无规范化公办中心幼儿园",
-    "district_management": "尚未实现学区化管理",
+    "district_management": "学区化管理、教师走教未全落实",
 }
 
 
@@ -778,6 +784,8 @@ def task_rows_html(tasks: pd.DataFrame) -> str:
             x for x in (f"最新记录：{_esc(report)}" if report and report != status else "", _esc(note), _esc(when)) if x
         )
         deadline = _first(r, "deadline_note", "deadline")
+        if r.get("source") == "全市":
+            detail = "本镇街无记录，显示全市进展" + (f"：{detail}" if detail else "")
         out.append(
             f'<div style="margin:3px 0">{chip(status)}<b style="color:#1f5fa8">{_esc(r.get("target_id"))}</b>　'
             f"{_esc(_short(r.get('wording'), 60))}"

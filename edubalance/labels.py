@@ -362,6 +362,10 @@ for _k, _v in {
     "rate": "入学率",
     "criterion": "优质均衡评估标准",
     "national_aim": "国家2025年目标（参考）",
+    "principal_name": "姓名",
+    "note": "备注说明",
+    "updated_on": "更新日期",
+    "source": "进展来源",
 }.items():
     COLUMN_LABELS.setdefault(_k, _v)
 

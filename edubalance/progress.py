@@ -304,6 +304,7 @@ def rollup(status: pd.DataFrame) -> pd.DataFrame:
             row[f"missing_{h}"] = sum(not is_met(r[col]) for r in g)
             finals = [bool(r[f"final_{h}"]) for r in g if not missing(r.get(f"final_{h}"))]
             row[f"final_{h}"] = any(finals) if finals else None  # None: the query does not say
+        row["met_now"] = sum(meets_now(r) for r in g)
         overdue = [int(r["overdue_since"]) for r in g if not missing(r.get("overdue_since"))]
         row["overdue_since"] = min(overdue) if overdue else None
         met_years = [r.get("met_year") for r in g]
@@ -358,15 +359,13 @@ ROLLUP_KEYS = (
 
 
 def missing_units(status: pd.DataFrame) -> dict[str, list[str]]:
-    """For targets with several units, the names of the units not meeting the goal now (the
-    same for both horizons: 已达标 depends on the latest value only)."""
+    """For targets with several units, the names of the units not meeting the goal in their
+    latest value (a unit met after its deadline is not among them)."""
     out: dict[str, list[str]] = {}
     for target_id, g in _by_target(status).items():
         if len(g) > 1:
             out[target_id] = [
-                r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"]
-                for r in g
-                if not is_met(r["status_2025"])
+                r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"] for r in g if not meets_now(r)
             ]
     return out
 
@@ -374,6 +373,14 @@ def missing_units(status: pd.DataFrame) -> dict[str, list[str]]:
 def is_met(status) -> bool:
     """已达标 for a target, 已完成 for a task."""
     return status in (MET, DONE)
+
+
+def meets_now(row) -> bool:
+    """Whether a unit meets its goal in its latest value: a unit met after its deadline keeps
+    the word 未按期达标 but no longer misses the goal (it is not listed as missing it)."""
+    if row.get("kind") == "qualitative" or missing(row.get("goal")) or missing(row.get("value")):
+        return is_met(row.get("status_2025"))
+    return meets(float(row["value"]), float(row["goal"]), row.get("comparator") or ">=")
 
 
 # Final verdicts that something went wrong, and the projection that it will: what 总览 lists.
@@ -414,9 +421,11 @@ def attention(summary: pd.DataFrame, missing_names: dict[str, list[str]]) -> lis
     return sorted(out, key=lambda a: (rank[a["status"]], _target_number(a["target_id"])))
 
 
-def _target_number(target_id: str) -> tuple[str, int]:
+def _target_number(target_id: str) -> tuple[int, str, int]:
+    """Registry order: targets (T1, T2, … T10) before tasks (Q1, …)."""
     digits = "".join(c for c in str(target_id) if c.isdigit())
-    return (str(target_id)[:1], int(digits) if digits else 0)
+    head = str(target_id)[:1]
+    return (0 if head == "T" else 1, head, int(digits) if digits else 0)
 
 
 def catch_up_note(met_year, overdue_since, data_year: int) -> str:
@@ -441,7 +450,7 @@ def town_shortfalls(status: pd.DataFrame) -> pd.DataFrame:
     for target_id, g in _by_target(status).items():
         if g[0].get("scope") not in TOWN_SCOPES:
             continue
-        short = [r for r in g if not is_met(r["status_2025"])]
+        short = [r for r in g if not meets_now(r)]
         rows.append(
             {
                 "target_id": target_id,

@@ -59,11 +59,15 @@ def principals_over_limit() -> None:
     heads = ui.query("principals_list", year=year)
     over = heads[heads["over_tenure"].fillna(False).astype(bool)]
     st.markdown(f"**T9 监测名单：同一岗位连续任职超过10年的校（园）长（{len(over)}人）**")
-    st.caption("方案为“一般不超过10年”，允许例外：本页列出名单及说明，不作达标判定。")
+    st.caption(
+        "方案为“一般不超过10年”，允许例外：名单列出每位超期校（园）长及备注说明；"
+        "T9 的判定只数未填备注说明的人（看板约定 [D]）。"
+    )
     if over.empty:
         st.caption("本学年没有。")
         return
-    cols = [c for c in ("school_name", "town_name", "school_type", "tenure", "age", "note") if c in over]
+    cols = ("principal_name", "school_name", "town_name", "school_type", "tenure", "age", "note")
+    cols = [c for c in cols if c in over]
     ui.table(over[cols].sort_values("tenure", ascending=False), f"T9_任职超10年校长_{year}", key="tg_t9")
 
 
@@ -138,7 +142,7 @@ else:
     )
     st.query_params["target"] = target
     units = status[status["target_id"] == target]
-    not_met = units[~units["status_2025"].map(progress.is_met)]
+    not_met = units[[not progress.meets_now(r) for r in units.to_dict("records")]]
     n_all, n_miss = len(units), len(not_met)
     st.markdown(f"**{n_all - n_miss}/{n_all}** 个单位已达标，**{n_miss}** 个尚未达标。")
     plotted = units if n_all <= 40 else not_met
