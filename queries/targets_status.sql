@@ -99,26 +99,16 @@ v_central_kg AS (
        AND o.school_type = '幼儿园' AND o.ownership = '公办' AND o.is_central AND o.is_standardized
     GROUP BY ALL
 ),
--- T1: rural (乡村) schools still open but with no pupils; the share with a recorded 办学研判
--- decision by that year (1 when there is none to decide; the list is zero_pupil_schools).
-zero AS (
-    SELECT p.year,
-           count(*) AS n,
-           count(*) FILTER (
-               WHERE s.zero_pupil_decision IS NOT NULL AND coalesce(s.decision_year, p.year) <= p.year
-           ) AS decided
+-- T1: each rural (乡村) school still open but with no pupils, in each such year: 1 when a
+-- 办学研判 decision is recorded by that year, else 0 (the units are T1's list; a county with
+-- none has no unit).
+v_zero AS (
+    SELECT 'zero_pupil_decided' AS key, s.school_id, s.school_name, p.year,
+           (s.zero_pupil_decision IS NOT NULL AND coalesce(s.decision_year, p.year) <= p.year)::INTEGER::DOUBLE
     FROM pupils AS p
     JOIN schools AS s USING (school_id)
     JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
     WHERE p.students = 0 AND u.area = '乡村' AND (s.closed_year IS NULL OR s.closed_year > p.year)
-    GROUP BY p.year
-),
-v_zero AS (
-    SELECT 'zero_pupil_decided_share' AS key, c.code, '全市', y.year,
-           CASE WHEN coalesce(z.n, 0) = 0 THEN 1.0 ELSE z.decided / z.n END::DOUBLE
-    FROM sy_years AS y
-    CROSS JOIN county AS c
-    LEFT JOIN zero AS z ON z.year = y.year
 ),
 -- T4: a standardised special-education school in the city.
 v_special AS (
