@@ -159,17 +159,19 @@ def _ours(note) -> bool:
 
 
 def horizon_chips(row) -> str:
-    """The 2025 and 2027 words; a column whose deadline the data have not reached yet is a
-    projection and says so (预判)."""
+    """The 2025 and 2027 words; for a measured target, a column whose deadline the data have
+    not reached yet is a projection and says so (预判). A task's word is its latest report."""
     out = []
     for h in progress.HORIZONS:
         final = row.get(f"final_{h}")
-        known = final is not None and not progress.missing(final)
+        known = final is not None and not progress.missing(final) and row.get("kind") != "qualitative"
         out.append(chip(row[f"status_{h}"], f"{h}" if not known or bool(final) else f"{h}预判"))
     return "".join(out)
 
 
-def target_card(row: pd.Series, missing_names: Sequence[str] = (), year: int | None = None) -> str:
+def target_card(
+    row: pd.Series, missing_names: Sequence[str] = (), year: int | None = None, shared_note: str | None = None
+) -> str:
     """One target as an HTML card: id, wording and the plan's section; current value, goal and
     deadline (the plan's, or our convention tagged [D]); status chips for 2025 and 2027 and,
     when a deadline was missed, “逾期N年” or “N年补齐”; what the measure covers; a sparkline;
@@ -226,6 +228,9 @@ def target_card(row: pd.Series, missing_names: Sequence[str] = (), year: int | N
         color = "#1b5e20" if late.endswith("补齐") else "#b71c1c"
         facts.append(f'<b style="color:{color}">{_esc(late)}</b>')
     measure = row.get("measure_note")
+    if shared_note and not progress.missing(measure) and str(measure).startswith(shared_note):
+        # the note every task shares is said once on the page; keep only what is this card's own
+        measure = str(measure)[len(shared_note) :].lstrip("；; ")
     measure = (
         f'<div style="font-size:0.8rem;color:#8a4b00">口径：{tagged(measure)}</div>'
         if not progress.missing(measure) and str(measure).strip()
@@ -240,7 +245,7 @@ def target_card(row: pd.Series, missing_names: Sequence[str] = (), year: int | N
         'display:flex;flex-wrap:wrap;gap:6px 16px;align-items:center;background:#fff">'
         f'<div style="flex:1 1 340px;min-width:0">{head}'
         f'<div style="font-size:0.88rem;margin-top:2px">{" · ".join(facts)}</div>{measure}{path_html}{owner}</div>'
-        f'<div style="flex:0 0 auto;display:flex;flex-wrap:wrap;align-items:center;gap:4px 12px">'
+        f'<div style="flex:0 1 auto;min-width:0;max-width:100%;display:flex;flex-wrap:wrap;align-items:center;gap:4px 12px">'
         f'<div>{chips}</div><div style="text-align:center">{trend}</div></div>'
         "</div>"
     )

@@ -563,3 +563,13 @@ STATUS_MEANING = {
 def status_legend_text(words=None) -> str:
     """The legend as one line of text (deck, workbook): “word：meaning；…”."""
     return "；".join(f"{w}：{STATUS_MEANING[w]}" for w in (words or STATUS_MEANING)) + "。"
+
+
+def shared_task_note(summary: pd.DataFrame) -> str | None:
+    """The measure note most tasks share (said once on 目标进度 rather than on every card)."""
+    notes = summary.loc[summary["kind"] == "qualitative", "measure_note"] if "measure_note" in summary else []
+    notes = [n for n in notes if isinstance(n, str) and n.strip()]
+    if not notes:
+        return None
+    common = pd.Series(notes).mode().iloc[0]
+    return common if sum(n.startswith(common) for n in notes) > len(notes) / 2 else None

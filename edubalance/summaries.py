@@ -78,3 +78,35 @@ def group_members(card: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     cols = keys + ["before_year", "met_before", "ratio_before", "after_year", "met_after", "ratio_after"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def group_members_display(members: pd.DataFrame) -> pd.DataFrame:
+    """group_members as read on the page: member first, before → now side by side, the core
+    school last (“（县外）” when outside the county), empty cells as “—”."""
+
+    def year(v):
+        return "—" if pd.isna(v) else str(int(v))
+
+    def ratio(v):
+        return "—" if v is None or pd.isna(v) else f"{v:.2f}"
+
+    d = pd.DataFrame(
+        {
+            "教育集团": members["group_name"],
+            "成员校": members["member_name"],
+            "镇街": members["member_town"],
+            "学段": members["stage"],
+            "加入学年": members["join_year"].map(year),
+            "加入前学年": members["before_year"].map(year),
+            "达标项（加入前）": members["met_before"],
+            "÷牵头校（加入前）": members["ratio_before"].map(ratio),
+            "对比学年": members["after_year"].map(year),
+            "达标项（现）": members["met_after"],
+            "÷牵头校（现）": members["ratio_after"].map(ratio),
+            "牵头校": [
+                n if bool(inside) else f"{n}（县外，无指标）"
+                for n, inside in zip(members["core_name"], members["core_in_county"])
+            ],
+        }
+    )
+    return d.reset_index(drop=True)

@@ -38,6 +38,9 @@ st.caption(
     "方案未明示之处为本看板的约定，标 [D]。"
 )
 st.markdown(ct.status_legend_html(), unsafe_allow_html=True)
+task_note = progress.shared_task_note(shown)
+if task_note:
+    st.caption(f"定性任务的口径：{task_note}")
 
 counts = progress.status_counts(shown)
 left, right = st.columns([2, 3])
@@ -86,11 +89,7 @@ def education_groups() -> None:
         "牵头校在县外的集团只列名称，无指标。"
     )
     members = summaries.group_members(card)
-    for name, g in members.groupby("group_name", sort=False):
-        core = g["core_name"].iloc[0]
-        where = "" if bool(g["core_in_county"].iloc[0]) else "（县外，无指标）"
-        st.markdown(f"{ct.md(name)}　牵头校：{ct.md(core)}{where}")
-    ui.table(members, f"教育集团对比_{year}", key="tg_groups")
+    ui.table(summaries.group_members_display(members), f"教育集团对比_{year}", key="tg_groups")
     with st.expander("表格：教育集团分指标明细"):
         ui.table(card, f"教育集团分指标_{year}", key="tg_groups_t")
 
@@ -118,7 +117,7 @@ EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡�
 for group in progress.group_order(shown["group_zh"]):
     rows = shown[shown["group_zh"] == group]
     st.subheader(f"{group}（{len(rows)}项）")
-    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year) for _, r in rows.iterrows())
+    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year, task_note) for _, r in rows.iterrows())
     st.markdown(cards, unsafe_allow_html=True)
     if owner == ALL:
         for section in EXTRA.get(group, ()):
