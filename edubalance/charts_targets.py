@@ -39,7 +39,7 @@ STATUS_FILL = {
     progress.NOT_STARTED: "#8d6e63",
     progress.OFF_TRACK: "#ef9a9a",
     progress.LATE: "#b71c1c",
-    progress.OVERDUE: "#b71c1c",
+    progress.OVERDUE: "#7f0000",  # darker than 未按期达标: side by side in the stacked bar
     progress.NO_DATA: "#9e9e9e",
 }
 GREY = "#9e9e9e"
@@ -205,6 +205,12 @@ def target_card(
             trend = sparkline_svg(row["trend_years"], row["trend_values"], 1.0, percent=True)
             if missing_names:
                 path = f"尚未达标：{_esc(_names(missing_names))}"
+            caught = row.get("caught_up")
+            if isinstance(caught, list | tuple) and len(caught):
+                path += (
+                    "；" if path else ""
+                ) + f'<span style="color:#1b5e20">逾期后补齐：{_esc(_names(caught))}</span>'
+
         else:
             facts.append(f"现值 <b>{_esc(progress.format_value(row['value'], unit))}</b>")
             if not progress.missing(row.get("value_year")):
@@ -799,3 +805,44 @@ def task_rows_html(tasks: pd.DataFrame) -> str:
             + "</div>"
         )
     return "".join(out)
+
+
+def disabled_enrolment_lines(d: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """The disabled-children enrolment rate over the school years with its two references
+    (优质均衡 criterion, national 2025 aim) as dashed lines named in the legend, so no label
+    sits on the data line; the axis spans the values, not 0—100%."""
+    d = d.dropna(subset=["rate"])
+    fig = go.Figure(
+        go.Scatter(
+            x=d["year"],
+            y=d["rate"],
+            mode="lines+markers",  # values in the hover and the caption: labels would sit on the references
+            name="入学率",
+            line=dict(color=NEUTRAL, width=2.5),
+            hovertemplate="%{x}学年：%{y:.1%}<extra>入学率</extra>",
+        )
+    )
+    refs = (("criterion", "优质均衡评估标准", "#555555"), ("national_aim", "国家2025年目标（参考）", BAD_COLOR))
+    values = list(d["rate"])
+    for col, label, color in refs:
+        v = d[col].dropna()
+        if len(v):
+            ref = float(v.iloc[0])
+            values.append(ref)
+            fig.add_trace(
+                go.Scatter(
+                    x=[d["year"].min() - 0.3, d["year"].max() + 0.3],
+                    y=[ref, ref],
+                    mode="lines",
+                    name=f"{label} {ref:.0%}",
+                    line=dict(color=color, dash="dash", width=1.5),
+                    hoverinfo="skip",
+                )
+            )
+    lo, hi = min(values, default=0.9), max(values, default=1.0)
+    pad = max((hi - lo) * 0.35, 0.01)
+    fig.update_yaxes(tickformat=".0%", range=[lo - pad, min(hi + pad, 1.0 + pad / 2)])
+    fig.update_xaxes(dtick=1, title_text="学年（起始年）")
+    fig = _layout(fig, height=300, title=title)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0), margin_b=70)
+    return fig

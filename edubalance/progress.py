@@ -305,6 +305,13 @@ def rollup(status: pd.DataFrame) -> pd.DataFrame:
             finals = [bool(r[f"final_{h}"]) for r in g if not missing(r.get(f"final_{h}"))]
             row[f"final_{h}"] = any(finals) if finals else None  # None: the query does not say
         row["met_now"] = sum(meets_now(r) for r in g)
+        # units that missed the deadline and met the goal later (“赤水镇（2026年补齐）”)
+        row["caught_up"] = [
+            f"{r['scope_name'] if not missing(r['scope_name']) else r['scope_code']}"
+            + (f"（{int(r['met_year'])}年补齐）" if not missing(r.get("met_year")) else "（已补齐）")
+            for r in g
+            if n > 1 and not missing(r.get("overdue_since")) and meets_now(r)
+        ]
         overdue = [int(r["overdue_since"]) for r in g if not missing(r.get("overdue_since"))]
         row["overdue_since"] = min(overdue) if overdue else None
         met_years = [r.get("met_year") for r in g]

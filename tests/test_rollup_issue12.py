@@ -85,6 +85,7 @@ def test_rollup_keeps_final_verdict_and_dates():
     assert t2["overdue_since"] == 2025 and pd.isna(t2["met_year"])  # two towns still miss it
     assert bool(t2["final_2025"]) and not bool(t2["final_2027"])
     assert roll.loc["T7", "met_year"] == 2024
+    assert t2["caught_up"] == ["丁镇（2026年补齐）"] and roll.loc["T7", "caught_up"] == []
 
 
 def test_attention_lists_late_overdue_and_off_track_with_owner_and_towns():
@@ -144,3 +145,4 @@ def test_card_shows_deadline_note_measure_note_and_catch_up():
     assert "方案未明示（按规划期末2027年评估）" in card and ">[D]</span>" in card
     assert "只测量了“两个不低于或高于”中的一半" in card and "附件1·第1条" in card
     assert "逾期1年" in card and "2027预判" in card and "2025 未按期达标" in card
+    assert "逾期后补齐：丁镇（2026年补齐）" in card

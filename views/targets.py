@@ -106,10 +106,7 @@ def disabled_enrolment() -> None:
         f"{int(last['year'])}学年：{last['rate']:.1%}（入学 {int(last['enrolled'])} 人 ÷ 适龄 {int(last['school_age'])} 人）。"
         f"参考：优质均衡评估 ≥ {last['criterion']:.0%}；国家“十四五”特殊教育目标 2025年 ≥ {last['national_aim']:.0%}。"
     )
-    ui.chart(
-        ui.figure(ct.trend_lines, d, {"rate": "残疾儿童入学率"}, {"rate": "criterion"}),
-        key="tg_disabled",
-    )
+    ui.chart(ui.figure(ct.disabled_enrolment_lines, d), key="tg_disabled")
 
 
 EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡工程": (education_groups, disabled_enrolment)}
