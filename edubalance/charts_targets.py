@@ -320,7 +320,7 @@ def status_counts_bar(counts: pd.DataFrame, title: str | None = None) -> go.Figu
                 hovertemplate="%{y}：" + status + " %{x} 项<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")  # legend in the bars' order
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="目标与任务（项）")
     return _layout(fig, height=220, title=title)
