@@ -5,7 +5,7 @@ shaped on real facts only where they are public (data/demo/towns.csv: the 15 tow
 翠山湖新区, their NBS codes, seats and counts of 村/居委会 by urban–rural class); every school,
 name and number below is invented.
 
-`build_demo_tables()` returns the seven sheets exactly as a clerk's workbook would hold them:
+`build_demo_tables()` returns the eight sheets exactly as a clerk's workbook would hold them:
 Chinese headers in schema order, every cell a Python ``str`` (integers without ".0",
 decimals with at most two places except coordinates, 是/否, "" for an empty optional cell).
 It draws from ``numpy.random.default_rng(seed)`` only and iterates over lists and tuples
@@ -1175,6 +1175,31 @@ def _plan_fact_rows() -> list[dict]:
     return rows
 
 
+# 教研员 per-person rows (T12 by person = T28, T24): city-average visits per year as in
+# _city_fact_rows, and the 蹲点 months of the new researchers in their first three years.
+VISITS_MEAN = dict(zip(YEARS, (4.4, 5.3, 6.1, 6.6, 7.0)))
+NEW_RESEARCHER_STAYS = {2022: ((4, 4, 4), (3, 4, 3)), 2023: ((6, 6, 2), (4, 4, 4)), 2024: ((5, 4, 4), (4, 4, 2))}
+
+
+def _researcher_rows(rng: np.random.Generator) -> list[dict]:
+    hires = [int(rng.integers(2010, 2020)) for _ in range(14)]
+    hires += [y for y, stays in NEW_RESEARCHER_STAYS.items() for _ in stays]
+    stays = {i + 14: months for i, months in enumerate(m for ms in NEW_RESEARCHER_STAYS.values() for m in ms)}
+    rows = []
+    for i, hire in enumerate(hires):
+        name = SURNAMES[int(rng.integers(len(SURNAMES)))] + GIVEN[int(rng.integers(len(GIVEN)))]
+        keen = rng.uniform(0.7, 1.3)
+        for y in YEARS:
+            if y < hire:
+                continue
+            k = y - hire
+            months = stays[i][k] if i in stays and k < 3 else 0
+            rows.append({"year": y, "researcher_id": f"JY{i + 1:03d}", "researcher_name": name, "hire_year": hire,
+                         "rural_visits": int(rng.poisson(VISITS_MEAN[y] * keen)), "stay_months": months})  # fmt: skip
+    rows.sort(key=lambda r: (r["year"], r["researcher_id"]))
+    return rows
+
+
 def _plan_designation_rows(schools: list[dict], towns: list[dict]) -> list[dict]:
     """学区教师走教 (T7) where 学区化管理 is, from the same year (LATE_WALKING: 2026), and a
     融合教育示范校 (Q29)."""
@@ -1275,6 +1300,7 @@ def build_demo_tables(seed: int = DEMO_SEED) -> dict[str, pd.DataFrame]:
     city += _plan_fact_rows()
     designations += _plan_designation_rows(schools, towns)
     tasks = _plan_task_rows(tasks, towns)
+    researchers = _researcher_rows(story)
 
     town_rows = [
         {
@@ -1319,6 +1345,7 @@ def build_demo_tables(seed: int = DEMO_SEED) -> dict[str, pd.DataFrame]:
         schema.CITY_FACTS.zh: _frame(schema.CITY_FACTS, city),
         schema.DESIGNATIONS.zh: _frame(schema.DESIGNATIONS, designations),
         schema.TASK_PROGRESS.zh: _frame(schema.TASK_PROGRESS, tasks),
+        schema.RESEARCHERS.zh: _frame(schema.RESEARCHERS, researchers),
     }
 
 

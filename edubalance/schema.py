@@ -236,6 +236,27 @@ DESIGNATIONS = Sheet(
     description="认定（温馨校园、示范培育、优质高中……）与结对帮扶关系。",
 )
 
+RESEARCHERS = Sheet(
+    "researchers",
+    "教研员",
+    (
+        _YEAR,
+        Column("researcher_id", "教研员编号", "text", True, note="本县自定的编号，同一人各学年一致"),
+        Column("researcher_name", "姓名", "text"),
+        Column("hire_year", "入职年份", "year", True, note="任教研员的起始学年（起始年）"),
+        Column("rural_visits", "到乡村学校指导次数", "int", True, note="当学年次数（T12：5年30次，即每年6次）"),
+        Column(
+            "stay_months",
+            "蹲点月数",
+            "num",
+            note="当学年到乡村学校蹲点的月数（0—12；T24：新入职教研员3年内累计不少于12个月）",
+        ),
+    ),
+    unique=("year", "researcher_id"),
+    yearly=True,
+    description="可选。每名教研员、每个学年一行；有此表时按人统计T12的进度和T24的蹲点。",
+)
+
 TASK_PROGRESS = Sheet(
     "task_progress",
     "任务进展",
@@ -264,6 +285,7 @@ SHEETS: tuple[Sheet, ...] = (
     CITY_FACTS,
     DESIGNATIONS,
     TASK_PROGRESS,
+    RESEARCHERS,
 )
 SHEETS_BY_ZH = {s.zh: s for s in SHEETS}
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}

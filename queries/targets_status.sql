@@ -230,6 +230,47 @@ facts AS (
 v_facts AS (
     SELECT f.key, c.code, '全市', f.year, f.value FROM facts AS f CROSS JOIN county AS c
 ),
+-- The optional 教研员 sheet (one row per researcher and year). T12: the city average from it
+-- in years without the city fact; T28: researchers on the path of 6 visits a year over the
+-- years they have been in post within the last 5 (missing years count 0); T24: of the
+-- researchers whose third year ends this year, those with ≥ 12 months of 蹲点 in their first
+-- three years (in years without the city fact).
+res AS (
+    SELECT * FROM researchers WHERE year <= $year
+),
+v_res_avg AS (
+    SELECT 'researcher_rural_visits' AS key, c.code, '全市', r.year, avg(r.rural_visits)::DOUBLE
+    FROM res AS r CROSS JOIN county AS c
+    WHERE r.year NOT IN (SELECT year FROM facts WHERE key = 'researcher_rural_visits')
+    GROUP BY c.code, r.year
+),
+res_window AS (
+    SELECT r.year, r.researcher_id, greatest(r.hire_year, r.year - 4) AS since,
+           coalesce(sum(w.rural_visits), 0) AS visits
+    FROM res AS r
+    LEFT JOIN res AS w
+        ON w.researcher_id = r.researcher_id AND w.year BETWEEN greatest(r.hire_year, r.year - 4) AND r.year
+    GROUP BY r.year, r.researcher_id, r.hire_year
+),
+v_res_path AS (
+    SELECT 'researchers_on_path_share' AS key, c.code, '全市', w.year,
+           avg((w.visits >= 6 * (w.year - w.since + 1))::INTEGER)::DOUBLE
+    FROM res_window AS w CROSS JOIN county AS c
+    GROUP BY c.code, w.year
+),
+v_res_stay AS (
+    SELECT 'new_researcher_stay_share' AS key, c.code, '全市', y.year,
+           avg((coalesce(s.months, 0) >= 12)::INTEGER)::DOUBLE
+    FROM (SELECT DISTINCT year FROM res) AS y
+    JOIN (SELECT DISTINCT researcher_id, hire_year FROM res) AS n ON n.hire_year = y.year - 2
+    LEFT JOIN (
+        SELECT researcher_id, sum(stay_months) AS months FROM res
+        WHERE year <= hire_year + 2 GROUP BY researcher_id
+    ) AS s USING (researcher_id)
+    CROSS JOIN county AS c
+    WHERE y.year NOT IN (SELECT year FROM facts WHERE key = 'new_researcher_stay_share')
+    GROUP BY c.code, y.year
+),
 -- T11: teacher ÷ civil-servant mean pay.
 v_pay AS (
     SELECT 'teacher_pay_ratio' AS key, c.code, '全市', t.year, t.value / nullif(p.value, 0)
@@ -348,6 +389,9 @@ vals AS (
     UNION ALL SELECT * FROM v_facts
     UNION ALL SELECT * FROM v_pay
     UNION ALL SELECT * FROM v_cv
+    UNION ALL SELECT * FROM v_res_avg
+    UNION ALL SELECT * FROM v_res_path
+    UNION ALL SELECT * FROM v_res_stay
     UNION ALL SELECT * FROM v_spending
     UNION ALL SELECT * FROM v_designations
     UNION ALL SELECT * FROM v_pairs

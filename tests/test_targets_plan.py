@@ -49,7 +49,8 @@ def build(tmp_path: Path, name: str = "w", **sheets) -> Path:
     """Import a workbook given as {sheet key: rows} (towns default to the four 镇)."""
     sheets.setdefault("towns", towns())
     zh = {"towns": "镇街", "schools": "学校", "school_years": "学校年度", "principals": "校园长",
-          "city_facts": "市级年度", "designations": "认定与结对", "task_progress": "任务进展"}  # fmt: skip
+          "city_facts": "市级年度", "designations": "认定与结对", "task_progress": "任务进展",
+          "researchers": "教研员"}  # fmt: skip
     path = tmp_path / f"{name}.duckdb"
     result = import_tables(tables_from_frames({zh[k]: frame(k, rows) for k, rows in sheets.items()}), path)
     assert result.ok, [p.line() for p in result.problems.errors]
@@ -377,3 +378,31 @@ def test_acceptance_targets_status_through_the_command_line(tmp_path):
         **{(t, NAMES[k]): "已达标" for t in ("T2", "T3") for k in ("B", "C")},
         **{(t, NAMES[k]): "未按期达标" for t in ("T2", "T3") for k in ("D", "E")},
     }
+
+
+def test_researcher_rows_give_t12_t24_and_t28(tmp_path):
+    def r(year, rid, hire, visits, months=0):
+        return {"year": year, "researcher_id": rid, "hire_year": hire, "rural_visits": visits, "stay_months": months}
+
+    rows = [
+        # A, in post since 2018: 6 a year but only 2023—2025 reported → 18 < 6 × 5 (2021—2025)
+        r(2023, "A", 2018, 6), r(2024, "A", 2018, 6), r(2025, "A", 2018, 6),
+        # B, since 2024: 7 + 5 = 12 ≥ 6 × 2 → on the path
+        r(2024, "B", 2024, 7), r(2025, "B", 2024, 5),
+        # C, since 2023: 6 + 6 + 5 = 17 < 18; its third year ends in 2025 with 4 + 4 + 4 = 12 months of 蹲点
+        r(2023, "C", 2023, 6, 4), r(2024, "C", 2023, 6, 4), r(2025, "C", 2023, 5, 4),
+    ]  # fmt: skip
+    path = build(tmp_path, schools=[school("2199000001", "甲小学")], school_years=[seg(2025, "2199000001")],
+                 researchers=rows)  # fmt: skip
+    st = status(path, 2025)
+    assert one(st, "T28")["value"] == pytest.approx(1 / 3)
+    assert one(st, "T24")["value"] == 1.0  # C, the only one whose three years end in 2025
+    assert one(st, "T12")["value"] == pytest.approx((6 + 5 + 5) / 3)  # no city fact: the rows' average
+
+
+def test_researcher_rows_are_checked(tmp_path):
+    rows = [{"year": 2025, "researcher_id": "A", "hire_year": 2026, "rural_visits": 3, "stay_months": 13}]
+    zh = {"镇街": frame("towns", towns()), "教研员": frame("researchers", rows)}
+    result = import_tables(tables_from_frames(zh), tmp_path / "x.duckdb")
+    reasons = {p.line() for p in result.problems.errors}
+    assert any("入职年份晚于学年" in x for x in reasons) and any("0—12" in x for x in reasons)
