@@ -14,8 +14,8 @@ Status of a quantitative target for one column, from a series of (school year, v
 
 1. no value at all → 数据不足;
 2. the data have reached d (latest year ≥ d): the verdict is final and judges the figure of
-   the latest year up to d — it meets the goal → 已达标, else → 未按期达标. A target met late
-   keeps 未按期达标 in the column whose deadline it missed (met_year tells when it got there);
+   year d itself (none → 数据不足) — it meets the goal → 已达标, else → 未按期达标. A target
+   met late keeps 未按期达标 in the column whose deadline it missed (met_year tells when);
 3. otherwise a projection: the latest value meets the goal → 已达标;
 4. no second year from the baseline on → 数据不足;
 5. observed yearly change since the baseline (in the goal's direction) < 0 → 偏离;
@@ -148,10 +148,10 @@ def expected_path_status(
     ratio = observed / required if required is not None and required > 0 and observed is not None else None
     needed = (goal - x_last) / (deadline - t_last) if not met and deadline > t_last else None
     if t_last >= deadline:
-        at_deadline = [x for t, x in pts if t <= deadline]
+        at_deadline = [x for t, x in pts if t == deadline]
         if not at_deadline:
             return Assessment(NO_DATA, ratio, None, True)
-        return Assessment(MET if meets(at_deadline[-1], goal, comparator) else LATE, ratio, None, True)
+        return Assessment(MET if meets(at_deadline[0], goal, comparator) else LATE, ratio, None, True)
     if met:
         status = MET
     elif observed is None:

@@ -7,7 +7,7 @@
 --          for 持续/每学年); 2027 = max(own deadline, 2027), except a target whose round ends
 --          (ref_targets.round_ends = 是, T21): its own deadline unless values after it exist.
 --          Once the data reach d (latest year ≥ d) the word is final (final_2025/final_2027)
---          and judges the figure of the latest year up to d: 已达标 or 未按期达标. Before, a
+--          and judges the figure of year d itself (none → 数据不足): 已达标 or 未按期达标. Before, a
 --          projection by the expected-path method (DESIGN.md §6): 已达标 when the latest value
 --          meets the goal; 数据不足 with fewer than 2 years from the baseline on; otherwise
 --          R = observed yearly change since the baseline ÷ yearly change needed from the
@@ -447,11 +447,12 @@ path AS (
     JOIN tg AS t USING (target_id)
     CROSS JOIN horizons AS h
 ),
--- The figure a final verdict judges: the latest value up to the column's deadline.
+-- The figure a final verdict judges: the value of the deadline year itself (an annual or
+-- 持续 target is judged on that year's own figure; none → 数据不足).
 at_deadline AS (
-    SELECT p.target_id, p.scope_code, p.horizon, arg_max(v.value, v.year) AS x_d
+    SELECT p.target_id, p.scope_code, p.horizon, max(v.value) AS x_d
     FROM path AS p
-    JOIN pts AS v ON v.target_id = p.target_id AND v.scope_code = p.scope_code AND v.year <= p.d
+    JOIN pts AS v ON v.target_id = p.target_id AND v.scope_code = p.scope_code AND v.year = p.d
     GROUP BY p.target_id, p.scope_code, p.horizon
 ),
 rated AS (

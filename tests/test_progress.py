@@ -80,10 +80,12 @@ def test_deadline_passed_without_the_goal():
     # direction is
     a = progress.expected_path_status([(2022, 0.3), (2025, 0.48)], 0.5, ">=", 2022, 2025)
     assert (a.status, a.final, a.needed) == (LATE, True, None)
-    assert status([(2022, 0.3), (2026, 0.28)], deadline=2025) == LATE
+    assert status([(2022, 0.3), (2025, 0.31), (2026, 0.28)], deadline=2025) == LATE
     # the final verdict judges the figure at the deadline, not a later one
     assert status([(2022, 0.3), (2025, 0.4), (2026, 0.6)], deadline=2025) == LATE
     assert status([(2022, 0.3), (2025, 0.6), (2026, 0.4)], deadline=2025) == MET
+    # an annual figure missing in the deadline year: no verdict on another year's figure
+    assert status([(2022, 0.3), (2024, 0.6), (2026, 0.6)], deadline=2025) == NO
     # before the deadline it is a projection
     assert not progress.expected_path_status([(2022, 0.3), (2024, 0.4)], 0.5, ">=", 2022, 2025).final
 
