@@ -5,7 +5,7 @@ shaped on real facts only where they are public (data/demo/towns.csv: the 15 tow
 翠山湖新区, their NBS codes, seats and counts of 村/居委会 by urban–rural class); every school,
 name and number below is invented.
 
-`build_demo_tables()` returns the seven sheets exactly as a clerk's workbook would hold them:
+`build_demo_tables()` returns the eight sheets exactly as a clerk's workbook would hold them:
 Chinese headers in schema order, every cell a Python ``str`` (integers without ".0",
 decimals with at most two places except coordinates, 是/否, "" for an empty optional cell).
 It draws from ``numpy.random.default_rng(seed)`` only and iterates over lists and tuples
@@ -24,6 +24,17 @@ The story the data tells (what the dashboard exists to show):
   equipment about 0.15–0.2, 骨干 above the cap (0.57–0.61), the others 0.2–0.5, slowly
   improving; a few schools pass the 6-of-7 rule in 2022, more by 2026; crowded urban
   schools fail on space.
+
+The plan's deadlines (issue 12 of the project), drawn from a stream of their own so the
+numbers above do not move:
+- 赤水镇 opens a public boarding school in 2026: T2 missed in 2025 (未按期达标), met in 2026.
+- The 教学点 that empty get their 办学研判 late or not at all (T1); 大沙镇 records 学区
+  “走教” only in 2026 and 金鸡镇、赤水镇 have no 学区 (T7); principals newly over 10 years in
+  post are explained a year later, all by 2026 (T9).
+- 48 of the 50 “三名” studios are active in 2025 (T21 未按期达标, final: the round ends);
+  新入职教研员蹲点 reaches 100 % in 2026 (T24 met late); 公开课 every term from 2023 (T25).
+- The 2023 layout plan (Q1) is still not approved (逾期); Q29 has no report yet (数据不足);
+  three towns report their own progress on a task (任务进展 with 区划代码).
 """
 
 from __future__ import annotations
@@ -58,6 +69,10 @@ VILLAGE_NINE_YEAR_TOWN = "塘口镇"  # a village 九年一贯制学校 besides 
 COMPLETE_SECONDARY_TOWNS = ("苍城镇", "龙胜镇")  # their junior school is a 完全中学
 SENIOR_TOWNS = ("水口镇", "赤坎镇", "月山镇")  # a 高级中学 at the town seat
 NO_DISTRICT_MANAGEMENT = ("金鸡镇", "赤水镇")  # 学区化管理 not yet in place
+BOARDING_OPENS = ("赤水镇", 2026)  # a public boarding school opens: T2 met a year late
+LATE_WALKING = ("大沙镇",)  # 学区“走教” recorded only in 2026: T7 met late
+UNREPORTED = ("Q29",)  # tasks nobody has reported on yet (数据不足)
+STORY_SEED_OFFSET = 12  # the plan-deadline story draws from its own stream (see the docstring)
 CUISHANHU_CENTRE = (112.62, 22.42)  # 翠山湖新区 has no seat point: between 三埠 and 水口
 
 # Enrolment in 2026 (the recipe is anchored on the last year) and the 街道 share of it.
@@ -896,7 +911,6 @@ def _city_fact_rows(sy: pd.DataFrame) -> list[dict]:
     visits = dict(zip(YEARS, (4.4, 5.3, 6.1, 6.6, 7.0)))
     training = dict(zip(YEARS, (1, 2, 2, 3, 3)))
     research = dict(zip(YEARS, (0.66, 0.71, 0.75, 0.79, 0.83)))
-    studios = dict(zip(YEARS, (21, 34, 42, 47, 49)))
     ger = dict(zip(YEARS, (0.905, 0.912, 0.921, 0.928, 0.936)))
     disabled_rate = dict(zip(YEARS, (0.946, 0.953, 0.961, 0.969, 0.976)))
     home_taught = dict(zip(YEARS, (24, 22, 21, 19, 18)))
@@ -912,13 +926,14 @@ def _city_fact_rows(sy: pd.DataFrame) -> list[dict]:
             ("researcher_rural_visits", visits[y], "教研员人均到乡村学校指导次数"),
             ("rural_training_per_term", training[y], "两个学期中次数较少的学期"),
             ("small_school_research_share", research[y], ""),
-            ("sanming_studios", studios[y], "新一轮（2022—2025年）累计"),
             ("pop_age3_5", round(preschool[y] / ger[y]), "常住人口推算"),
             ("disabled_school_age", round(enrolled / disabled_rate[y]), ""),
             ("disabled_enrolled", enrolled, "特教学校、随班就读、送教上门合计"),
             ("new_rural_teacher_rotation_share", rotation[y], ""),
         )
         rows += [{"year": y, "key": k, "value": v, "note": n} for k, v, n in facts]
+        if y <= 2025:  # the 2022—2025 round of “三名” studios: 50 of them (T21)
+            rows.append({"year": y, "key": "sanming_studios", "value": 50, "note": "新一轮（2022—2025年）工作室数"})
     return rows
 
 
@@ -1030,7 +1045,7 @@ def _task_rows(rng: np.random.Generator, targets_csv: Path = TARGETS_CSV) -> lis
     if not Path(targets_csv).exists():
         return []
     targets = pd.read_csv(targets_csv, dtype=str, keep_default_na=False)
-    targets = targets[targets["kind"].str.strip() == "qualitative"]
+    targets = targets[(targets["kind"].str.strip() == "qualitative") & ~targets["target_id"].isin(UNREPORTED)]
     dates = _task_dates()
     records = targets.to_dict("records")
     # The latest status of each task: a fixed mix (about a quarter done, half under way,
@@ -1077,6 +1092,146 @@ def _task_rows(rng: np.random.Generator, targets_csv: Path = TARGETS_CSV) -> lis
                 }
             )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan-deadline story (T1, T2, T7, T9, T21, T24, T25, Q1, Q29, town rows)
+SURNAMES = ("关", "谢", "司徒", "张", "吴", "梁", "周", "胡", "方", "余", "许", "李", "黄", "陈", "邓", "区")
+GIVEN = ("志强", "丽萍", "建华", "秀英", "国明", "海燕", "伟文", "慧玲", "永康", "淑贞", "锦华", "嘉欣",
+         "振雄", "美玲", "树荣", "少芬", "汉文", "碧珍", "德明", "月娥")  # fmt: skip
+TENURE_NOTES = (
+    "已列入下一学年校长交流轮岗计划",
+    "学校处于集团化办学过渡期，经市教育局同意暂缓交流",
+    "距法定退休年龄不足两年，暂不交流",
+)
+
+
+def _boarding_school_opens(schools: list[dict], towns: list[dict], rng: np.random.Generator) -> dict:
+    """BOARDING_OPENS: a public boarding primary school at the town seat, open from that year."""
+    name, year = BOARDING_OPENS
+    town = next(t for t in towns if t["name"] == name)
+    plan = _Plan(towns, rng)
+    prefix = TYPE_PREFIX["小学"]
+    taken = [int(s["sid"][-2:]) for s in schools if s["sid"][:2] == prefix and s["town"]["no"] == town["no"]]
+    plan._seq[(prefix, town["no"])] = max(taken, default=0)
+    s = plan.add(
+        town,
+        "小学",
+        f"{name}寄宿制小学",
+        "121",
+        boarding=True,
+        standardized=True,
+        opened=year,
+        segs=[_seg("小学", 260, 1.0, fixed=True)],
+    )
+    schools.append(s)
+    return s
+
+
+def _principal_names_and_notes(rows: list[dict], rng: np.random.Generator) -> None:
+    """A name per principal (one per school and appointment) and, for those more than 10 years
+    in post, a 备注 from the year after they first pass 10 years (all explained by LAST)."""
+    names: dict[tuple, str] = {}
+    first_over: dict[tuple, int] = {}
+    for r in rows:
+        person = (r["school_id"], r["birth_year"], r["post_start_year"])
+        if person not in names:
+            names[person] = SURNAMES[int(rng.integers(len(SURNAMES)))] + GIVEN[int(rng.integers(len(GIVEN)))]
+        r["principal_name"] = names[person]
+        if r["year"] - r["post_start_year"] > 10:
+            since = first_over.setdefault(person, r["year"])
+            if r["year"] > since or r["year"] == LAST:
+                r["note"] = TENURE_NOTES[int(rng.integers(len(TENURE_NOTES)))]
+
+
+def _zero_pupil_decisions(schools: list[dict], sy: pd.DataFrame) -> None:
+    """T1: of the rural schools that empty, the first is decided a year late, the second in
+    its first empty year, the rest not yet."""
+    pupils = sy.groupby(["school_id", "year"])["students"].sum()
+    by_id = {s["sid"]: s for s in schools}
+    emptied = sorted((int(y), sid) for (sid, y), n in pupils.items() if n == 0 and by_id[sid]["area"] == "乡村")
+    first: dict[str, int] = {}
+    for y, sid in emptied:
+        first.setdefault(sid, y)
+    order = sorted(first, key=lambda sid: (first[sid], sid))
+    plans = (("暂停招生", 1, "生源已全部转入中心小学，暂停招生并保留校舍"), ("撤并", 0, "经镇政府研究，并入中心小学"))
+    for sid, (decision, delay, note) in zip(order, plans):
+        by_id[sid].update(decision=decision, decision_year=first[sid] + delay, decision_note=note)
+
+
+def _plan_fact_rows() -> list[dict]:
+    """T21 (the 2022—2025 round: 48 of 50 active in 2025), T24 and T25."""
+    active = dict(zip(YEARS[:4], (44, 47, 49, 48)))
+    stay = dict(zip(YEARS, (0.5, 0.6, 0.67, 0.8, 1.0)))
+    open_terms = dict(zip(YEARS, (1, 2, 2, 2, 2)))
+    rows = []
+    for y in YEARS:
+        if y in active:
+            rows.append(
+                {"year": y, "key": "sanming_studios_active", "value": active[y], "note": "本轮50个中开展跟岗活动的"}
+            )
+        rows.append({"year": y, "key": "new_researcher_stay_share", "value": stay[y], "note": ""})
+        rows.append({"year": y, "key": "rural_open_lesson_terms", "value": open_terms[y], "note": ""})
+    return rows
+
+
+# 教研员 per-person rows (T12 by person = T28, T24): city-average visits per year as in
+# _city_fact_rows, and the 蹲点 months of the new researchers in their first three years.
+VISITS_MEAN = dict(zip(YEARS, (4.4, 5.3, 6.1, 6.6, 7.0)))
+NEW_RESEARCHER_STAYS = {2022: ((4, 4, 4), (3, 4, 3)), 2023: ((6, 6, 2), (4, 4, 4)), 2024: ((5, 4, 4), (4, 4, 2))}
+
+
+def _researcher_rows(rng: np.random.Generator) -> list[dict]:
+    hires = [int(rng.integers(2010, 2020)) for _ in range(14)]
+    hires += [y for y, stays in NEW_RESEARCHER_STAYS.items() for _ in stays]
+    stays = {i + 14: months for i, months in enumerate(m for ms in NEW_RESEARCHER_STAYS.values() for m in ms)}
+    rows = []
+    for i, hire in enumerate(hires):
+        name = SURNAMES[int(rng.integers(len(SURNAMES)))] + GIVEN[int(rng.integers(len(GIVEN)))]
+        keen = rng.uniform(0.7, 1.3)
+        for y in YEARS:
+            if y < hire:
+                continue
+            k = y - hire
+            months = stays[i][k] if i in stays and k < 3 else 0
+            rows.append({"year": y, "researcher_id": f"JY{i + 1:03d}", "researcher_name": name, "hire_year": hire,
+                         "rural_visits": int(rng.poisson(VISITS_MEAN[y] * keen)), "stay_months": months})  # fmt: skip
+    rows.sort(key=lambda r: (r["year"], r["researcher_id"]))
+    return rows
+
+
+def _plan_designation_rows(schools: list[dict], towns: list[dict]) -> list[dict]:
+    """学区教师走教 (T7) where 学区化管理 is, from the same year (LATE_WALKING: 2026), and a
+    融合教育示范校 (Q29)."""
+    rows = []
+    for t in towns:
+        if t["kind"] != "镇" or t["name"] in NO_DISTRICT_MANAGEMENT:
+            continue
+        since = LAST if t["name"] in LATE_WALKING else 2024
+        rows.append({"kind": "学区教师走教", "school_id": "", "partner_school_id": "", "town_code": t["code"],
+                     "since_year": since})  # fmt: skip
+    school = next(s for s in schools if s["name"] == "三埠街道第一小学")
+    rows.append({"kind": "融合教育示范校", "school_id": school["sid"], "partner_school_id": "", "town_code": "",
+                 "since_year": 2025})  # fmt: skip
+    return rows
+
+
+def _plan_task_rows(tasks: list[dict], towns: list[dict]) -> list[dict]:
+    """Q1 (due 2023) still not approved, Q29 not reported yet, and three towns' own rows."""
+    out = [r for r in tasks if r["target_id"] != "Q1"]
+    q1 = (("2023-06-28", "推进中", "已形成布局专项规划初稿"), ("2023-12-28", "滞后", "规划初稿征求意见中，未能按期报批"),
+          ("2024-04-15", "推进中", "规划修改稿已报市政府，待审议"))  # fmt: skip
+    out += [{"target_id": "Q1", "updated_on": d, "status": st, "note": n, "owner": "市教育局、市自然资源局"}
+            for d, st, n in q1]  # fmt: skip
+    code = {t["name"]: t["code"] for t in towns}
+    own = (("Q2", "金鸡镇", "2025-11-15", "滞后", "两所教学点撤并方案尚未完成公示"),
+           ("Q3", "赤水镇", "2026-03-15", "推进中", "寄宿制小学建成，校园文化建设推进中"),
+           ("Q13", "苍城镇", "2025-09-28", "已完成", "苍城镇中心小学教育集团学区一体化管理试点完成"))  # fmt: skip
+    for target, town, day, st, note in own:
+        out.append({"target_id": target, "updated_on": day, "status": st, "note": note, "owner": town,
+                    "town_code": code[town]})  # fmt: skip
+    out.sort(key=lambda r: (r["target_id"], r.get("town_code", ""), r["updated_on"]))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1130,6 +1285,23 @@ def build_demo_tables(seed: int = DEMO_SEED) -> dict[str, pd.DataFrame]:
     designations = _designation_rows(schools, towns, rng)
     tasks = _task_rows(rng)
 
+    # The plan-deadline story: its own stream, so everything above keeps its numbers.
+    story = np.random.default_rng(seed + STORY_SEED_OFFSET)
+    opened = _boarding_school_opens(schools, towns, story)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no teachers in the years before it opens
+        new_rows = _school_year_rows([opened], story)
+    sy = pd.concat([sy, new_rows], ignore_index=True)
+    sy = sy.sort_values(["year", "school_id", "stage"], kind="stable").reset_index(drop=True)
+    principals += [{"year": y, "school_id": opened["sid"], "birth_year": y - 41, "post_start_year": y} for y in YEARS
+                   if _open(opened, y)]  # fmt: skip
+    principals.sort(key=lambda r: (r["year"], r["school_id"]))
+    _principal_names_and_notes(principals, story)
+    _zero_pupil_decisions(schools, sy)
+    city += _plan_fact_rows()
+    designations += _plan_designation_rows(schools, towns)
+    tasks = _plan_task_rows(tasks, towns)
+    researchers = _researcher_rows(story)
+
     town_rows = [
         {
             "town_code": t["code"],
@@ -1158,6 +1330,9 @@ def build_demo_tables(seed: int = DEMO_SEED) -> dict[str, pd.DataFrame]:
             "lat": s["lat"],
             "opened_year": s["opened"],
             "closed_year": s["closed"],
+            "zero_pupil_decision": s.get("decision"),
+            "decision_year": s.get("decision_year"),
+            "decision_note": s.get("decision_note"),
         }
         for s in sorted(schools, key=lambda s: s["sid"])
     ]
@@ -1170,6 +1345,7 @@ def build_demo_tables(seed: int = DEMO_SEED) -> dict[str, pd.DataFrame]:
         schema.CITY_FACTS.zh: _frame(schema.CITY_FACTS, city),
         schema.DESIGNATIONS.zh: _frame(schema.DESIGNATIONS, designations),
         schema.TASK_PROGRESS.zh: _frame(schema.TASK_PROGRESS, tasks),
+        schema.RESEARCHERS.zh: _frame(schema.RESEARCHERS, researchers),
     }
 
 

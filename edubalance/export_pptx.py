@@ -32,15 +32,17 @@ from pathlib import Path
 import pandas as pd
 
 from . import db as dbmod
-from . import registry
+from . import progress, registry
 from .paths import STATIC_DIR, db_path
 
 FONT = "Microsoft YaHei"
 SLIDE_W_IN = 13.333
 SLIDE_H_IN = 7.5
-STATUS_ORDER = ("已达标", "按期可达", "需加速", "偏离", "数据不足")
-# Worst first: the status a target takes when its units disagree.
-STATUS_SEVERITY = {"偏离": 0, "需加速": 1, "逾期": 1, "滞后": 1, "数据不足": 2, "按期可达": 3, "已达标": 4}
+# The status words, their order and which one speaks for a target whose units disagree come
+# from progress.py, so the deck says what 目标进度 says.
+STATUS_ORDER = progress.STATUS_ORDER
+# Words that put a target on the slide's list: final misses, the wrong way, too slow.
+BEHIND = (progress.LATE, progress.OVERDUE, progress.OFF_TRACK, progress.ACCELERATE)
 COMPULSORY = ("小学", "初中")
 BALANCE_GROUP = "义务教育优质均衡（资源配置）"
 CMP_SYMBOL = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
@@ -303,16 +305,20 @@ def _targets_section(fetch: Fetch, ctx: DeckContext) -> Section:
 
 
 def target_rollup(ts: pd.DataFrame) -> pd.DataFrame:
-    """One row per target: its worst status over its scope units for 2025 and for 2027, and
-    how many units meet it."""
+    """One row per target: its worst status over its scope units for 2025 and for 2027, how
+    many units meet it, and when it missed its deadline (overdue_since) or was met (met_year)."""
     reg = registry.targets().set_index("target_id")
     rows = []
     for tid, g in ts.groupby("target_id", sort=False):
         row = {"target_id": tid, "units": len(g)}
         for col in ("status_2025", "status_2027"):
             st = [s for s in g[col].dropna().astype(str) if s]
-            row[col] = min(st, key=lambda s: STATUS_SEVERITY.get(s, 2)) if st else "数据不足"
-            row[col + "_met"] = sum(1 for s in st if s == "已达标")
+            row[col] = progress.worst(st)
+            row[col + "_met"] = sum(1 for s in st if progress.is_met(s))
+        overdue = g["overdue_since"].dropna() if "overdue_since" in g else pd.Series(dtype=float)
+        row["overdue_since"] = int(overdue.min()) if len(overdue) else None
+        met = g["met_year"] if "met_year" in g else pd.Series([None])
+        row["met_year"] = int(met.max()) if len(met) and met.notna().all() else None
         first = g.iloc[0]
         row["kind"] = first["kind"] if "kind" in g else (reg["kind"].get(tid, "") if tid in reg.index else "")
         row["wording"] = (
@@ -343,7 +349,11 @@ def _targets_from_status(ts: pd.DataFrame, ctx: DeckContext) -> Section:
         horizontal=False,
         description="按2025年、2027年两个时点统计的可量化目标状态分布",
     )
-    behind = roll[roll["status_2027"].map(lambda s: STATUS_SEVERITY.get(s, 2) < 2)]
+    # Final misses first, then the wrong way, then too slow (worst word of the two columns).
+    roll = roll.assign(_worst=[progress.worst([a, b]) for a, b in zip(roll["status_2025"], roll["status_2027"])])
+    behind = roll[roll["_worst"].isin(BEHIND)].sort_values(
+        "_worst", key=lambda c: c.map(progress.SEVERITY), ascending=False, kind="stable"
+    )
     rows = []
     for r in behind.itertuples():
         rows.append(
@@ -352,7 +362,8 @@ def _targets_from_status(ts: pd.DataFrame, ctx: DeckContext) -> Section:
                 "内容": (r.wording[:18] + "…") if len(r.wording) > 19 else r.wording,
                 "2025年": r.status_2025,
                 "2027年": r.status_2027,
-                "未达标单位": f"{r.units - r.status_2027_met}/{r.units}" if r.units > 1 else "—",
+                "逾期": progress.catch_up_note(r.met_year, r.overdue_since, ctx.year) or "—",
+                "未达标单位": f"{r.units - r.status_2025_met}/{r.units}" if r.units > 1 else "—",
             }
         )
     bullets = []
@@ -363,14 +374,19 @@ def _targets_from_status(ts: pd.DataFrame, ctx: DeckContext) -> Section:
         bullets.append(
             f"定性任务 {len(qual)} 项：" + "，".join(f"{k} {v}" for k, v in qs.items()) + "（状态取自任务进展）。"
         )
-    met25 = int((roll["status_2025"] == "已达标").sum())
-    met27 = int((roll["status_2027"] == "已达标").sum())
+    # The legend of the words on this slide, as the page words it.
+    present = set(roll["status_2025"]) | set(roll["status_2027"]) | set(qual["status_2027"])
+    bullets.append("状态说明：" + progress.status_legend_text([w for w in progress.STATUS_ORDER if w in present]))
+    met25 = int((roll["status_2025"] == progress.MET).sum())
+    met27 = int((roll["status_2027"] == progress.MET).sum())
+    late = int((roll["_worst"] == progress.LATE).sum())
     return Section(
         key="targets",
         title="目标进度：2025年与2027年",
-        subtitle=f"{len(roll)} 项可量化目标：已达标 {met25} 项；"
-        f"到2027年需加速或偏离 {len(behind)} 项" + ("。" if met27 == met25 else f"（2027年口径已达标 {met27} 项）。"),
-        bullets=bullets if rows else ["没有需加速或偏离的可量化目标。"] + bullets,
+        subtitle=f"{len(roll)} 项可量化目标：已达标 {met25} 项，未按期达标 {late} 项；"
+        f"未按期达标、偏离或需加速共 {len(behind)} 项"
+        + ("。" if met27 == met25 else f"（2027年口径已达标 {met27} 项）。"),
+        bullets=bullets if rows else ["没有未按期达标、偏离或需加速的可量化目标。"] + bullets,
         table=pd.DataFrame(rows[:10]) if rows else None,
         table_bad=[True] * min(len(rows), 10) if rows else None,
         charts=[chart],
@@ -1036,10 +1052,19 @@ def town_sections(fetch: Fetch, year: int, town_code: str, ctx: DeckContext | No
                 {
                     "目标": f"{r.target_id} {wording[:24]}{'…' if len(wording) > 24 else ''}",
                     "现状": f"{fmt(r.value, unit)}（目标 {CMP_SYMBOL.get(getattr(r, 'comparator', ''), '')}{fmt(r.goal, unit)}）",
-                    "状态": f"2025年 {r.status_2025}；2027年 {r.status_2027}",
+                    "状态": f"2025年 {r.status_2025}；2027年 {r.status_2027}"
+                    + (
+                        f"（{note}）"
+                        if (
+                            note := progress.catch_up_note(
+                                getattr(r, "met_year", None), getattr(r, "overdue_since", None), year
+                            )
+                        )
+                        else ""
+                    ),
                 }
             )
-    bad = ["未达标" in r["状态"] or "偏离" in r["状态"] or "需加速" in r["状态"] for r in rows]
+    bad = [any(w in r["状态"] for w in ("未达标", *BEHIND)) for r in rows]
     profile_charts = []
     if has_query("town_profile"):
         try:

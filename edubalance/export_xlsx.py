@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import db as dbmod
-from . import registry
+from . import progress, registry
 from .labels import COLUMN_LABELS
 from .schema import STAGES
 
@@ -70,6 +70,8 @@ SHEET_TITLES = {
     "quality_points": "数据质量_坐标",
     "quality_totals": "数据质量_合计",
     "quality_vanished": "数据质量_消失学校",
+    "group_scorecard": "教育集团对比",
+    "disabled_enrolment": "残疾儿童入学率",
 }
 REGISTRY_SHEETS = {
     "ref_indicators": "指标登记表",
@@ -124,6 +126,11 @@ YEAR_COLUMNS = {
     "deadline_2025",
     "deadline_2027",
     "sort_key",
+    "met_year",
+    "overdue_since",
+    "join_year",
+    "before_year",
+    "after_year",
 }
 # Value columns whose unit is given per row by a `unit` column.
 UNIT_VALUE_COLUMNS = {
@@ -150,7 +157,16 @@ TEXT_CODE_COLUMNS = {
     "ur_code",
 }
 PERCENT_HINTS = ("_share", "_rate", "rate_", "ratio_to_", "_ratio_to_city", "share_")
-PERCENT_COLUMNS = {"min_ratio", "ratio_to_city", "ratio_to_standard", "worst_ratio_to_city", "between_share"}
+PERCENT_COLUMNS = {
+    "rate",
+    "criterion",
+    "national_aim",
+    "min_ratio",
+    "ratio_to_city",
+    "ratio_to_standard",
+    "worst_ratio_to_city",
+    "between_share",
+}
 
 Fetch = Callable[..., pd.DataFrame]
 
@@ -360,6 +376,13 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
     for name, reason in skipped:
         ws.write(row, 0, f"未导出：{name}（{reason}）", fmt(None))
         row += 1
+    # The status words of the 目标进度 sheet, as the page's legend words them (below the list,
+    # from column B: column A lists only sheets).
+    ws.write(row + 1, 1, "状态说明（目标进度）", f_head)
+    ws.write(row + 1, 2, "含义", f_head)
+    for i, (word, meaning) in enumerate(progress.STATUS_MEANING.items(), start=row + 2):
+        ws.write(i, 1, word, fmt(None))
+        ws.write(i, 2, meaning, fmt(None))
     ws.freeze_panes(2, 0)
     for j, w in enumerate((24, 26, 24, 8, 100)):
         ws.set_column(j, j, w)

@@ -115,6 +115,10 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for sheet in SHEETS:
         cols = ", ".join(f"{c.key} {c.sql_type}" for c in sheet.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {sheet.key} ({cols})")
+        # A database made before a column was added to the workbook gains it (empty), so
+        # older databases and last year's workbooks keep working.
+        for c in sheet.columns:
+            con.execute(f"ALTER TABLE {sheet.key} ADD COLUMN IF NOT EXISTS {c.key} {c.sql_type}")
     con.execute(
         """CREATE TABLE IF NOT EXISTS import_log (
             id INTEGER, imported_at TIMESTAMP, action VARCHAR, user_name VARCHAR,
@@ -507,16 +511,20 @@ def update_task(
     owner: str = "",
     previous: str | None = None,
     on: dt.date | None = None,
+    town_code: str = "",
 ) -> ImportResult:
-    """Record one qualitative task's status: a one-row 任务进展 table through the importer,
-    so it is validated, swapped in atomically and logged with who and when."""
+    """Record one qualitative task's status (for the city, or for one town when town_code is
+    given): a one-row 任务进展 table through the importer, so it is validated, swapped in
+    atomically and logged with who and when."""
     from .reading import tables_from_frames
 
     on = on or dt.date.today()
     frame = pd.DataFrame(
-        [[target_id, on.isoformat(), status, note, owner]], columns=["任务编号", "更新日期", "状态", "说明", "责任单位"]
+        [[target_id, on.isoformat(), status, note, owner, town_code]],
+        columns=["任务编号", "更新日期", "状态", "说明", "责任单位", "区划代码"],
     )
-    change = f"{target_id}：{previous or '（无记录）'} → {status}"
+    where = f"（{town_code}）" if town_code else ""
+    change = f"{target_id}{where}：{previous or '（无记录）'} → {status}"
     return import_tables(
         tables_from_frames({"任务进展": frame}, TASK_FORM_NAME),
         db,

@@ -328,6 +328,48 @@ for _k, _v in {
     COLUMN_LABELS.setdefault(_k, _v)
 
 
+# Issue 12: plan notes and final verdicts of targets_status; education groups; disabled-children
+# enrolment; a town's own tasks.
+for _k, _v in {
+    "plan_clause": "方案条款",
+    "deadline_note": "期限（方案原文或约定）",
+    "owner_note": "责任单位依据",
+    "measure_note": "测量口径说明",
+    "met_year": "首次达标学年",
+    "overdue_since": "未按期达标的期限",
+    "final_2025": "2025年为最终结论",
+    "final_2027": "2027年为最终结论",
+    "group_name": "教育集团",
+    "core_school_id": "牵头校标识码",
+    "core_name": "牵头校",
+    "core_in_county": "牵头校在本县",
+    "member_school_id": "成员校标识码",
+    "member_name": "成员校",
+    "member_town": "成员校所在镇街",
+    "join_year": "加入学年",
+    "before_year": "加入前学年",
+    "member_before": "成员校（加入前）",
+    "core_before": "牵头校（加入前）",
+    "after_year": "对比学年",
+    "member_after": "成员校（现）",
+    "core_after": "牵头校（现）",
+    "ratio_before": "成员校÷牵头校（加入前）",
+    "ratio_after": "成员校÷牵头校（现）",
+    "met_before": "达标项（加入前）",
+    "met_after": "达标项（现）",
+    "school_age": "适龄残疾儿童少年（人）",
+    "enrolled": "已入学（人）",
+    "rate": "入学率",
+    "criterion": "优质均衡评估标准",
+    "national_aim": "国家2025年目标（参考）",
+    "principal_name": "姓名",
+    "note": "备注说明",
+    "updated_on": "更新日期",
+    "source": "进展来源",
+}.items():
+    COLUMN_LABELS.setdefault(_k, _v)
+
+
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
     """The frame with Chinese headers; unknown columns keep their names."""
     return df.rename(columns={c: COLUMN_LABELS.get(c, c) for c in df.columns})

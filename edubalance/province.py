@@ -429,6 +429,7 @@ def _designations(schools: list[dict], towns: list[dict]) -> list[dict]:
         here = by_town[town["town_code"]]
         if town["town_kind"] == "镇" and not town["lag"]:
             add("学区化管理", town=town["town_code"], since=2023 + town["no"] % 3)
+            add("学区教师走教", town=town["town_code"], since=2023 + town["no"] % 4)  # T7 needs both
         if town["no"] == 0:
             kgs = [s for s in here if s["school_type"] == "幼儿园" and s["ownership"] == "公办"]
             add("城区优质公办幼儿园", kgs[0]["school_id"], since=2022)

@@ -25,6 +25,8 @@ OWNERSHIP = ("公办", "民办")
 UR_CODES = ("111", "112", "121", "122", "123", "210", "220")
 STAGES = ("学前", "小学", "初中", "高中", "特教")
 TASK_STATUSES = ("未启动", "推进中", "已完成", "滞后")
+# T1: the decision on a rural school with no pupils (是否继续办学研判).
+ZERO_PUPIL_DECISIONS = ("继续办学", "暂停招生", "撤并")
 
 # Which stage segments a school of each type may report. 附设幼儿班 in primary schools and
 # 教学点 are common in rural counties, so 学前 is allowed there.
@@ -130,6 +132,20 @@ SCHOOLS = Sheet(
         Column("lat", "纬度", "num", note="WGS-84"),
         Column("opened_year", "建校年份", "year"),
         Column("closed_year", "停办年份", "year"),
+        Column(
+            "zero_pupil_decision",
+            "办学研判结论",
+            "enum",
+            enum=ZERO_PUPIL_DECISIONS,
+            note="可选。学生数为零的乡村学校填写是否继续办学的研判结论（方案附件1第1条，T1）；其他学校留空",
+        ),
+        Column(
+            "decision_year",
+            "研判年份",
+            "year",
+            note="可选。作出上述研判的学年（起始年）；该学年及以后的学生数为零年份视为已研判",
+        ),
+        Column("decision_note", "研判说明", "text", note="可选。研判依据或后续安排"),
     ),
     unique=("school_id",),
     description="每所学校（含教学点、幼儿园）一行。",
@@ -179,6 +195,13 @@ PRINCIPALS = Sheet(
         _SCHOOL,
         Column("birth_year", "出生年份", "year", True),
         Column("post_start_year", "任现职年份", "year", True),
+        Column("principal_name", "姓名", "text", note="可选。任职超过10年的校（园）长名单（T9）显示姓名"),
+        Column(
+            "note",
+            "备注",
+            "text",
+            note="可选。同一岗位连续任职超过10年（学年 − 任现职年份 > 10）的，填写原因或交流安排（T9）",
+        ),
     ),
     unique=("year", "school_id"),
     yearly=True,
@@ -213,6 +236,27 @@ DESIGNATIONS = Sheet(
     description="认定（温馨校园、示范培育、优质高中……）与结对帮扶关系。",
 )
 
+RESEARCHERS = Sheet(
+    "researchers",
+    "教研员",
+    (
+        _YEAR,
+        Column("researcher_id", "教研员编号", "text", True, note="本县自定的编号，同一人各学年一致"),
+        Column("researcher_name", "姓名", "text"),
+        Column("hire_year", "入职年份", "year", True, note="任教研员的起始学年（起始年）"),
+        Column("rural_visits", "到乡村学校指导次数", "int", True, note="当学年次数（T12：5年30次，即每年6次）"),
+        Column(
+            "stay_months",
+            "蹲点月数",
+            "num",
+            note="当学年到乡村学校蹲点的月数（0—12；T24：新入职教研员3年内累计不少于12个月）",
+        ),
+    ),
+    unique=("year", "researcher_id"),
+    yearly=True,
+    description="可选。每名教研员、每个学年一行；有此表时按人统计T12的进度和T24的蹲点。",
+)
+
 TASK_PROGRESS = Sheet(
     "task_progress",
     "任务进展",
@@ -222,9 +266,15 @@ TASK_PROGRESS = Sheet(
         Column("status", "状态", "enum", True, TASK_STATUSES),
         Column("note", "说明", "text"),
         Column("owner", "责任单位", "text"),
+        Column(
+            "town_code",
+            "区划代码",
+            "code12",
+            note="可选。某镇（街）自己的进展填该镇街的区划代码（须在“镇街”表中）；留空表示全市进展",
+        ),
     ),
-    unique=("target_id", "updated_on"),
-    description="方案中定性任务的进展记录。",
+    unique=("target_id", "town_code", "updated_on"),
+    description="方案中定性任务的进展记录（全市或某一镇街）。",
 )
 
 SHEETS: tuple[Sheet, ...] = (
@@ -235,6 +285,7 @@ SHEETS: tuple[Sheet, ...] = (
     CITY_FACTS,
     DESIGNATIONS,
     TASK_PROGRESS,
+    RESEARCHERS,
 )
 SHEETS_BY_ZH = {s.zh: s for s in SHEETS}
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}

@@ -54,3 +54,59 @@ def failing_indicators(comp: pd.DataFrame) -> pd.DataFrame:
 def towns_missing(cov: pd.DataFrame, flag: str) -> list[str]:
     d = cov[cov["required"] & ~cov[flag]]
     return d["town_name"].tolist()
+
+
+def group_members(card: pd.DataFrame) -> pd.DataFrame:
+    """One row per education-group member and stage from group_scorecard: resource indicators
+    meeting the standard before joining and now (“5/7”), and the median of member ÷ core
+    over the indicators both reported (1 = level with the core school). A core outside the
+    county has no values, so its ratios stay empty."""
+    keys = ["group_name", "core_name", "core_in_county", "member_name", "member_town", "join_year", "stage"]
+    rows = []
+    for key, g in card.groupby(keys, dropna=False, sort=False):
+        row = dict(zip(keys, key))
+        has = g["indicator"].notna()
+        g = g[has]
+        for when in ("before", "after"):
+            v = g[f"member_{when}"]
+            known = v.notna() & g["standard"].notna()
+            met = int((v[known] >= g.loc[known, "standard"] - 1e-9).sum())
+            row[f"{when}_year"] = g[f"{when}_year"].dropna().max() if len(g) else None
+            row[f"met_{when}"] = f"{met}/{int(known.sum())}" if known.any() else "—"
+            ratios = g[f"ratio_{when}"].dropna()
+            row[f"ratio_{when}"] = float(ratios.median()) if len(ratios) else None
+        rows.append(row)
+    cols = keys + ["before_year", "met_before", "ratio_before", "after_year", "met_after", "ratio_after"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def group_members_display(members: pd.DataFrame) -> pd.DataFrame:
+    """group_members as read on the page: member first, before → now side by side, the core
+    school last (“（县外）” when outside the county), empty cells as “—”."""
+
+    def year(v):
+        return "—" if pd.isna(v) else str(int(v))
+
+    def ratio(v):
+        return "—" if v is None or pd.isna(v) else f"{v:.2f}"
+
+    d = pd.DataFrame(
+        {
+            "教育集团": members["group_name"],
+            "成员校": members["member_name"],
+            "镇街": members["member_town"],
+            "学段": members["stage"],
+            "加入学年": members["join_year"].map(year),
+            "加入前学年": members["before_year"].map(year),
+            "达标项（加入前）": members["met_before"],
+            "÷牵头校（加入前）": members["ratio_before"].map(ratio),
+            "对比学年": members["after_year"].map(year),
+            "达标项（现）": members["met_after"],
+            "÷牵头校（现）": members["ratio_after"].map(ratio),
+            "牵头校": [
+                n if bool(inside) else f"{n}（县外，无指标）"
+                for n, inside in zip(members["core_name"], members["core_in_county"])
+            ],
+        }
+    )
+    return d.reset_index(drop=True)

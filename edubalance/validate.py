@@ -21,6 +21,7 @@ from .schema import (
     DESIGNATIONS,
     PART_OF_WHOLE,
     PRINCIPALS,
+    RESEARCHERS,
     SCHOOL_YEARS,
     SCHOOLS,
     STAGES_BY_TYPE,
@@ -235,7 +236,11 @@ def parse_table(table: RawTable, problems: Problems, county: str | None) -> Pars
 
 def _duplicates(p: Parsed, keys: tuple[str, ...], problems: Problems, what: str):
     df = p.frame
-    sub = df[list(keys)]
+    # An optional key column left empty is part of the key (任务进展 without 区划代码 is the
+    # city's row), so rows count as comparable once their required key columns are filled.
+    optional = [k for k in keys if not p.sheet.column(k).required and p.sheet.key == "task_progress"]
+    sub = df[list(keys)].astype(object)
+    sub[optional] = sub[optional].where(sub[optional].notna(), "")
     complete = sub.notna().all(axis=1) if len(keys) > 1 else sub.iloc[:, 0].notna()
     dup = complete & sub.astype(str).duplicated(keep="first")
     if not dup.any():
@@ -324,6 +329,19 @@ def _check_schools(p: Parsed, all_schools: dict[str, str], problems: Problems):
     for row, v in zip(df.loc[closed, "_row"], df.loc[closed, "closed_year"]):
         problems.add(SCHOOLS.zh, row, SCHOOLS.column("closed_year").zh, v, "停办年份早于建校年份")
     _coordinates(p, "lon", "lat", problems)
+    no_decision = df["decision_year"].notna() & df["zero_pupil_decision"].isna()
+    for row, v in zip(df.loc[no_decision, "_row"], df.loc[no_decision, "decision_year"]):
+        problems.add(SCHOOLS.zh, row, SCHOOLS.column("zero_pupil_decision").zh, v, "填写了研判年份，但没有研判结论")
+    no_year = df["zero_pupil_decision"].notna() & df["decision_year"].isna()
+    for row, v in zip(df.loc[no_year, "_row"], df.loc[no_year, "zero_pupil_decision"]):
+        problems.add(
+            SCHOOLS.zh,
+            row,
+            SCHOOLS.column("decision_year").zh,
+            v,
+            "有研判结论但未填研判年份，按最早学年计为已研判",
+            WARNING,
+        )
 
 
 def _check_school_years(p: Parsed, all_schools: dict[str, str], problems: Problems):
@@ -399,6 +417,21 @@ def _check_designations(p: Parsed, problems: Problems):
         problems.add(sh.zh, row, sh.column("partner_school_id").zh, v, "对象学校不能是学校自己")
 
 
+def _check_researchers(p: Parsed, problems: Problems):
+    df = p.frame
+    sh = RESEARCHERS
+    late = df["hire_year"].notna() & df["year"].notna() & (df["hire_year"] > df["year"])
+    for row, v in zip(df.loc[late, "_row"], df.loc[late, "hire_year"]):
+        problems.add(sh.zh, row, sh.column("hire_year").zh, v, "入职年份晚于学年")
+    months = df["stay_months"]
+    odd = months.notna() & ((months < 0) | (months > 12))
+    for row, v in zip(df.loc[odd, "_row"], months[odd]):
+        problems.add(sh.zh, row, sh.column("stay_months").zh, v, "蹲点月数应在 0—12 之间")
+    neg = df["rural_visits"].notna() & (df["rural_visits"] < 0)
+    for row, v in zip(df.loc[neg, "_row"], df.loc[neg, "rural_visits"]):
+        problems.add(sh.zh, row, sh.column("rural_visits").zh, v, "次数不能为负")
+
+
 def _check_tasks(p: Parsed, problems: Problems):
     ids = set(registry.targets()["target_id"])
     df = p.frame
@@ -436,7 +469,7 @@ def validate(
         # Only headers (an untouched template): importing it would log a change that is none.
         problems.add("、".join(p.sheet.zh for p in parsed.values()), None, "", "", "文件中没有数据行（各表只有表头）")
 
-    for sheet in (TOWNS, SCHOOLS, SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, DESIGNATIONS, TASK_PROGRESS):
+    for sheet in (TOWNS, SCHOOLS, SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, DESIGNATIONS, TASK_PROGRESS, RESEARCHERS):
         if sheet.key in parsed:
             _duplicates(
                 parsed[sheet.key],
@@ -475,11 +508,14 @@ def validate(
         _reference(p, "school_id", school_ids, problems, "学校")
         _reference(p, "partner_school_id", school_ids, problems, "学校")
         _reference(p, "town_code", towns, problems, "镇街")
+    if RESEARCHERS.key in parsed:
+        _check_researchers(parsed[RESEARCHERS.key], problems)
     if TASK_PROGRESS.key in parsed:
         _check_tasks(parsed[TASK_PROGRESS.key], problems)
+        _reference(parsed[TASK_PROGRESS.key], "town_code", towns, problems, "镇街")
 
     if not replace_years:
-        for sheet in (SCHOOL_YEARS, PRINCIPALS, CITY_FACTS):
+        for sheet in (SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, RESEARCHERS):
             if sheet.key not in parsed:
                 continue
             present = existing.years.get(sheet.key, set())

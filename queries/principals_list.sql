@@ -1,10 +1,12 @@
 -- name: principals_list
 -- purpose: every 正职校（园）长 of the school year with age and years in post, flagged when
---          younger than principal_age_limit and when longer than principal_tenure_limit_years
---          in the same post (the plan: 一般不超过10年), longest tenure first.
+--          at most principal_age_limit years old (“45岁以下” includes 45) and when longer than
+--          principal_tenure_limit_years in the same post (the plan: 一般不超过10年; with
+--          over_tenure the list is T9's monitored list, name and 备注 included), longest
+--          tenure first.
 -- param: year int 学年（起始年）
 -- columns: school_id, school_name, school_type, town_code, town_name, area, ur_code, age,
---          tenure, under_age, over_tenure
+--          tenure, under_age, over_tenure, principal_name, note
 WITH lim AS (
     SELECT max(value) FILTER (WHERE indicator_key = 'principal_age_limit') AS age_limit,
            max(value) FILTER (WHERE indicator_key = 'principal_tenure_limit_years') AS tenure_limit
@@ -12,8 +14,9 @@ WITH lim AS (
 )
 SELECT p.school_id, s.school_name, s.school_type, t.town_code, t.town_name, u.area, s.ur_code,
        p.year - p.birth_year AS age, p.year - p.post_start_year AS tenure,
-       p.year - p.birth_year < l.age_limit AS under_age,
-       p.year - p.post_start_year > l.tenure_limit AS over_tenure
+       p.year - p.birth_year <= l.age_limit AS under_age,
+       p.year - p.post_start_year > l.tenure_limit AS over_tenure,
+       p.principal_name, p.note
 FROM principals AS p
 JOIN schools AS s USING (school_id)
 JOIN towns AS t ON t.town_code = s.town_code

@@ -1,6 +1,6 @@
 -- name: principals_summary
 -- purpose: 正职校（园）长 of the school year for the city, by 城区/镇区/乡村 (城乡分类代码) and
---          by town: how many are younger than principal_age_limit (45) and how many have been
+--          by town: how many are at most principal_age_limit (45, “以下” includes it) and how many have been
 --          longer than principal_tenure_limit_years (10) in the same post, with the plan's goal
 --          for rural principals under 45 (rural_principals_under45_share, 2027).
 -- param: year int 学年（起始年）
@@ -34,8 +34,8 @@ grouped AS (
 )
 SELECT g.grouping, g.name, g.sort_key,
        count(*) AS principals,
-       count(*) FILTER (WHERE g.age < l.age_limit) AS under_age,
-       count(*) FILTER (WHERE g.age < l.age_limit) / count(*) AS under_age_share,
+       count(*) FILTER (WHERE g.age <= l.age_limit) AS under_age,
+       count(*) FILTER (WHERE g.age <= l.age_limit) / count(*) AS under_age_share,
        count(*) FILTER (WHERE g.tenure > l.tenure_limit) AS over_tenure,
        count(*) FILTER (WHERE g.tenure > l.tenure_limit) / count(*) AS over_tenure_share,
        avg(g.age) AS mean_age, avg(g.tenure) AS mean_tenure,

@@ -2,28 +2,50 @@
 -- purpose: every target of the registry (ref_targets, T1… and Q1…) at its scope: one row per
 --          target and scope unit (the county for city targets, each town / each 镇 for town
 --          targets, each school for school targets, each designated kindergarten / 优质高中
---          for pairing targets) with its latest value, the goal and a status for 2025 and for
---          2027 by the expected-path method (DESIGN.md §6): 已达标 when the latest value meets
---          the goal; 数据不足 with fewer than 2 years from the baseline on; otherwise
+--          for pairing targets) with its latest value, the goal and a status for the 2025 and
+--          the 2027 column. Each column has a deadline d: 2025 = the target's own deadline (2025
+--          for 持续/每学年); 2027 = max(own deadline, 2027), except a target whose round ends
+--          (ref_targets.round_ends = 是, T21): its own deadline unless values after it exist.
+--          Once the data reach d (latest year ≥ d) the word is final (final_2025/final_2027)
+--          and judges the figure of year d itself (none → 数据不足): 已达标 or 未按期达标. Before, a
+--          projection by the expected-path method (DESIGN.md §6): 已达标 when the latest value
+--          meets the goal; 数据不足 with fewer than 2 years from the baseline on; otherwise
 --          R = observed yearly change since the baseline ÷ yearly change needed from the
---          baseline to the goal by the deadline; R ≥ progress_on_track_ratio → 按期可达,
---          0 ≤ R < it → 需加速, R < 0 → 偏离; a deadline reached without the goal → 需加速
---          (偏离 when moving the wrong way). The 2025 status judges a target by its own
---          deadline (2025 for 持续/每学年); the 2027 status by the end of the plan, 2027.
---          Qualitative tasks (kind = qualitative) take the latest 任务进展 row up to the end of
---          the school year (31 Aug of $year + 1): 已完成 → 已达标; 推进中 → 按期可达;
---          滞后 → 需加速; 未启动 or no row → 数据不足; a reported task not 已完成 after its due
---          date (31 Dec of the deadline year) → 逾期. Only data of school years ≤ $year is used.
---          edubalance/progress.py is the Python reference of the same rules.
+--          baseline to the goal by d; R ≥ progress_on_track_ratio → 按期可达, 0 ≤ R < it →
+--          需加速, R < 0 → 偏离. met_year = first year of the run of met years that ends with
+--          the latest; overdue_since = the earliest d whose final word is 未按期达标.
+--          Qualitative tasks (kind = qualitative) take the latest city-level 任务进展 row (no
+--          区划代码) up to the end of the school year (31 Aug of $year + 1): 已完成 → 已完成;
+--          past the due date (31 Dec of the deadline year) and not 已完成, also with no row →
+--          逾期; 推进中 → 推进中; 滞后 → 需加速; 未启动 → 未启动; no row → 数据不足.
+--          Only data of school years ≤ $year is used. edubalance/progress.py is the Python
+--          reference of the same rules.
 -- param: year int 学年（起始年）：只使用该学年及以前的数据
 -- columns: target_id, group_zh, wording, indicator_key, kind, scope, scope_code, scope_name,
 --          comparator, goal, unit, deadline, baseline_year, owner, value, value_year,
 --          baseline_value, baseline_value_year, shortfall, deadline_2025, deadline_2027, ratio_2025,
 --          ratio_2027, needed_2025, needed_2027, status_2025, status_2027, series_years,
---          series_values, task_status, task_updated_on, task_note, task_owner
+--          series_values, task_status, task_updated_on, task_note, task_owner,
+--          plan_clause (the plan's section), deadline_note (the plan's deadline in words, or
+--          "方案未明示（按规划期末2027年评估）[D]"), owner_note (where the owners come from:
+--          the annex, or our reading [D]), measure_note (what the value measures and what it
+--          does not), met_year (first school year the unit met the goal, NULL if never),
+--          overdue_since (the deadline year the unit missed: its deadline when the data reached
+--          it without the goal, NULL otherwise — also when met later, so a page can say
+--          “2026年补齐”), final_2025, final_2027 (TRUE when the data year has reached that
+--          column's deadline, so the word is a final verdict, not a projection)
 WITH
 county AS (
     SELECT coalesce(min(substr(town_code, 1, 6)), '') AS code FROM towns
+),
+tg AS (
+    SELECT t.*, t.rowid AS ord,
+           TRY_CAST(t.goal AS DOUBLE) AS goal_num,
+           TRY_CAST(t.deadline AS INTEGER) AS due_year,
+           TRY_CAST(t.baseline_year AS INTEGER) AS base_year,
+           CASE t.comparator WHEN '<=' THEN -1.0 ELSE 1.0 END AS sgn,
+           coalesce(t.round_ends, '') = '是' AS round_ends_flag
+    FROM ref_targets AS t
 ),
 -- The years with school statistics; with none (a workbook of masters only) the asked year.
 sy_years AS (
@@ -77,20 +99,16 @@ v_central_kg AS (
        AND o.school_type = '幼儿园' AND o.ownership = '公办' AND o.is_central AND o.is_standardized
     GROUP BY ALL
 ),
--- T1: rural (乡村) schools still open but with no pupils, per town (every town).
-zero AS (
-    SELECT p.year, s.town_code, count(*) AS n
+-- T1: each rural (乡村) school still open but with no pupils, in each such year: 1 when a
+-- 办学研判 decision is recorded by that year, else 0 (the units are T1's list; a county with
+-- none has no unit).
+v_zero AS (
+    SELECT 'zero_pupil_decided' AS key, s.school_id, s.school_name, p.year,
+           (s.zero_pupil_decision IS NOT NULL AND coalesce(s.decision_year, p.year) <= p.year)::INTEGER::DOUBLE
     FROM pupils AS p
     JOIN schools AS s USING (school_id)
     JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
     WHERE p.students = 0 AND u.area = '乡村' AND (s.closed_year IS NULL OR s.closed_year > p.year)
-    GROUP BY ALL
-),
-v_zero AS (
-    SELECT 'zero_student_schools' AS key, t.town_code, t.town_name, y.year, coalesce(z.n, 0)::DOUBLE
-    FROM towns AS t
-    CROSS JOIN sy_years AS y
-    LEFT JOIN zero AS z ON z.year = y.year AND z.town_code = t.town_code
 ),
 -- T4: a standardised special-education school in the city.
 v_special AS (
@@ -126,52 +144,42 @@ v_big AS (
     FROM school_size AS z
     LEFT JOIN ref_standards AS cap ON cap.indicator_key = 'school_size' AND cap.scope = z.school_type
 ),
--- T6: per assessed school, 1 when every assessed segment passes the 6-of-7 rule (as in
--- school_compliance), else 0. The 7 indicators are read from the registry (numerator ÷ pupils,
--- scaled); the measures are unpivoted here only for the assessed segments, which is much
--- cheaper than the all-measure view v_balance_values.
-assessed AS (
-    UNPIVOT (
-        SELECT year, school_id, stage, students::DOUBLE AS students,
-               teachers_above_degree::DOUBLE AS teachers_above_degree,
-               backbone_teachers::DOUBLE AS backbone_teachers,
-               pe_art_teachers::DOUBLE AS pe_art_teachers,
-               teaching_area_m2::DOUBLE AS teaching_area_m2,
-               sports_area_m2::DOUBLE AS sports_area_m2,
-               equipment_yuan::DOUBLE AS equipment_yuan,
-               multimedia_rooms::DOUBLE AS multimedia_rooms
-        FROM v_segments
-        WHERE in_cv AND year <= $year
-    )
-    ON COLUMNS(* EXCLUDE (year, school_id, stage, students))
-    INTO NAME measure VALUE amount
+-- T6: the plan's four items per compulsory-school (小学/初中 segments in the assessment):
+-- 生均教学及辅助用房面积 and 生均体育运动场馆面积 at the registry standard in every segment,
+-- and music and art rooms each ≥ ceil(classes ÷ 12) over the school's segments. 1 = all four,
+-- 0 = not; no value when an item is not reported (the room areas, ≥96/90 m², are not in the
+-- workbook: T6 is partly measurable, as its measure_note says).
+four_seg AS (
+    SELECT g.year, g.school_id, any_value(g.school_name) AS school_name,
+           bool_and(g.teaching_area_m2 / g.students >= ta.value) AS area_ok,
+           bool_and(g.sports_area_m2 / g.students >= sa.value) AS sports_ok,
+           count(*) FILTER (WHERE g.teaching_area_m2 IS NULL OR g.sports_area_m2 IS NULL) AS area_missing,
+           sum(g.music_rooms) AS music, sum(g.art_rooms) AS art,
+           count(*) FILTER (WHERE g.music_rooms IS NULL OR g.art_rooms IS NULL) AS rooms_missing,
+           ceil(sum(g.classes) / any_value(rc.value)) AS rooms_needed
+    FROM v_segments AS g
+    JOIN ref_standards AS ta ON ta.indicator_key = 'teaching_area_per_pupil' AND ta.scope = g.stage
+    JOIN ref_standards AS sa ON sa.indicator_key = 'sports_area_per_pupil' AND sa.scope = g.stage
+    JOIN ref_standards AS rc ON rc.indicator_key = 'special_rooms_per_classes' AND rc.scope = g.stage
+    WHERE g.in_cv AND g.year <= $year
+    GROUP BY g.year, g.school_id
 ),
-segment_pass AS (
-    SELECT a.year, a.school_id, a.stage,
-           count(*) FILTER (WHERE i.scale * a.amount / a.students >= st.value) AS met_count,
-           min(coalesce(i.scale * a.amount / a.students / st.value, 0)) AS min_ratio
-    FROM assessed AS a
-    JOIN ref_indicators AS i
-        ON i.numerator = a.measure AND i.denominator = 'students' AND i.group_zh = '义务教育优质均衡（资源配置）'
-       AND list_contains(string_split(i.stages, ';'), a.stage)
-    JOIN ref_standards AS st ON st.indicator_key = i.key AND st.scope = a.stage AND st.comparator = '>='
-    GROUP BY a.year, a.school_id, a.stage
+v_four AS (
+    SELECT 'plan_four_items' AS key, school_id, school_name, year,
+           CASE WHEN area_missing = 0 AND rooms_missing = 0 THEN
+               (area_ok AND sports_ok AND music >= rooms_needed AND art >= rooms_needed)::INTEGER::DOUBLE
+           END
+    FROM four_seg
 ),
-v_pass AS (
-    SELECT 'school_pass' AS key, sp.school_id, any_value(s.school_name), sp.year,
-           bool_and(sp.met_count >= mm.value AND sp.min_ratio >= fl.value)::INTEGER::DOUBLE
-    FROM segment_pass AS sp
-    JOIN schools AS s USING (school_id)
-    LEFT JOIN ref_standards AS mm ON mm.indicator_key = 'school_pass_min_met' AND mm.scope = sp.stage
-    LEFT JOIN ref_standards AS fl ON fl.indicator_key = 'school_pass_floor_ratio' AND fl.scope = sp.stage
-    GROUP BY sp.school_id, sp.year
-),
--- T7: 学区化管理 designation per 镇, in force from its 起始学年.
+-- T7: per 镇, 1 when both 学区化管理 and 学区教师走教 are registered and in force from their
+-- 起始学年 (the plan asks for both by 2025), else 0.
 v_district AS (
-    SELECT 'district_management' AS key, z.town_code, z.town_name, z.year, count(d.kind)::DOUBLE
+    SELECT 'district_management' AS key, z.town_code, z.town_name, z.year,
+           (count(DISTINCT d.kind) = 2)::INTEGER::DOUBLE
     FROM zhen AS z
     LEFT JOIN designations AS d
-        ON d.kind = '学区化管理' AND d.town_code = z.town_code AND coalesce(d.since_year, z.year) <= z.year
+        ON d.kind IN ('学区化管理', '学区教师走教') AND d.town_code = z.town_code
+       AND coalesce(d.since_year, z.year) <= z.year
     GROUP BY ALL
 ),
 -- T8: exchanged ÷ all teachers over the stages the indicator registry names (segments that
@@ -187,17 +195,20 @@ v_exchange AS (
     GROUP BY c.code, y.year
     HAVING sum(y.teachers) > 0
 ),
--- T9, T10: principals (校园长) by tenure and, in rural (乡村) schools, by age.
+-- T9: principals more than 10 years in the same post with no 备注 (the plan's “一般不超过”
+-- allows explained exceptions [D]); T10: rural (乡村) principals at most 45 (“以下” includes 45).
 heads AS (
-    SELECT p.year, p.birth_year, p.post_start_year, u.area
+    SELECT p.year, p.birth_year, p.post_start_year, p.note, u.area
     FROM principals AS p
     JOIN schools AS s USING (school_id)
     LEFT JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
     WHERE p.year <= $year
 ),
 v_tenure AS (
-    SELECT 'principals_over10y_share' AS key, c.code, '全市', h.year,
-           (count(*) FILTER (WHERE h.year - h.post_start_year > lim.value))::DOUBLE / count(*)
+    SELECT 'principals_over10y_unexplained' AS key, c.code, '全市', h.year,
+           (count(*) FILTER (
+               WHERE h.year - h.post_start_year > lim.value AND coalesce(trim(h.note), '') = ''
+           ))::DOUBLE
     FROM heads AS h
     CROSS JOIN county AS c
     JOIN ref_standards AS lim ON lim.indicator_key = 'principal_tenure_limit_years' AND lim.scope = '全市'
@@ -205,7 +216,7 @@ v_tenure AS (
 ),
 v_young AS (
     SELECT 'rural_principals_under45_share' AS key, c.code, '全市', h.year,
-           (count(*) FILTER (WHERE h.year - h.birth_year < age.value))::DOUBLE / count(*)
+           (count(*) FILTER (WHERE h.year - h.birth_year <= age.value))::DOUBLE / count(*)
     FROM heads AS h
     CROSS JOIN county AS c
     JOIN ref_standards AS age ON age.indicator_key = 'principal_age_limit' AND age.scope = '全市'
@@ -215,9 +226,50 @@ v_young AS (
 facts AS (
     SELECT year, key, value FROM city_facts WHERE year <= $year AND value IS NOT NULL
 ),
--- City facts whose key is the target's indicator (T13, T14, T15, T21, …).
+-- City facts whose key is the target's indicator (T12, T13, T14, T15, T21, T24, T25).
 v_facts AS (
     SELECT f.key, c.code, '全市', f.year, f.value FROM facts AS f CROSS JOIN county AS c
+),
+-- The optional 教研员 sheet (one row per researcher and year). T12: the city average from it
+-- in years without the city fact; T28: researchers on the path of 6 visits a year over the
+-- years they have been in post within the last 5 (missing years count 0); T24: of the
+-- researchers whose third year ends this year, those with ≥ 12 months of 蹲点 in their first
+-- three years (in years without the city fact).
+res AS (
+    SELECT * FROM researchers WHERE year <= $year
+),
+v_res_avg AS (
+    SELECT 'researcher_rural_visits' AS key, c.code, '全市', r.year, avg(r.rural_visits)::DOUBLE
+    FROM res AS r CROSS JOIN county AS c
+    WHERE r.year NOT IN (SELECT year FROM facts WHERE key = 'researcher_rural_visits')
+    GROUP BY c.code, r.year
+),
+res_window AS (
+    SELECT r.year, r.researcher_id, greatest(r.hire_year, r.year - 4) AS since,
+           coalesce(sum(w.rural_visits), 0) AS visits
+    FROM res AS r
+    LEFT JOIN res AS w
+        ON w.researcher_id = r.researcher_id AND w.year BETWEEN greatest(r.hire_year, r.year - 4) AND r.year
+    GROUP BY r.year, r.researcher_id, r.hire_year
+),
+v_res_path AS (
+    SELECT 'researchers_on_path_share' AS key, c.code, '全市', w.year,
+           avg((w.visits >= 6 * (w.year - w.since + 1))::INTEGER)::DOUBLE
+    FROM res_window AS w CROSS JOIN county AS c
+    GROUP BY c.code, w.year
+),
+v_res_stay AS (
+    SELECT 'new_researcher_stay_share' AS key, c.code, '全市', y.year,
+           avg((coalesce(s.months, 0) >= 12)::INTEGER)::DOUBLE
+    FROM (SELECT DISTINCT year FROM res) AS y
+    JOIN (SELECT DISTINCT researcher_id, hire_year FROM res) AS n ON n.hire_year = y.year - 2
+    LEFT JOIN (
+        SELECT researcher_id, sum(stay_months) AS months FROM res
+        WHERE year <= hire_year + 2 GROUP BY researcher_id
+    ) AS s USING (researcher_id)
+    CROSS JOIN county AS c
+    WHERE y.year NOT IN (SELECT year FROM facts WHERE key = 'new_researcher_stay_share')
+    GROUP BY c.code, y.year
 ),
 -- T11: teacher ÷ civil-servant mean pay.
 v_pay AS (
@@ -226,13 +278,6 @@ v_pay AS (
     JOIN facts AS p ON p.year = t.year AND p.key = 'civil_servant_avg_pay'
     CROSS JOIN county AS c
     WHERE t.key = 'teacher_avg_pay'
-),
--- T12: visits per 教研员 summed over the last 5 school years (fewer while fewer exist).
-v_visits AS (
-    SELECT 'researcher_rural_visits_5y' AS key, c.code, '全市', f.year,
-           sum(f.value) OVER (ORDER BY f.year RANGE BETWEEN 4 PRECEDING AND CURRENT ROW)
-    FROM facts AS f CROSS JOIN county AS c
-    WHERE f.key = 'researcher_rural_visits'
 ),
 -- T22: “两个只增不减”: the smaller of the year-on-year growth rates of spending and of
 -- spending per pupil (≥ 0 when neither fell).
@@ -248,7 +293,47 @@ v_spending AS (
     WHERE g.g IS NOT NULL AND g.step = 1
     GROUP BY c.code, g.year
 ),
--- T16, T17, T19: designations of the kinds named after “designation:” (joined by “+”).
+-- T26, T27: the 14 校际差异系数 (7 resource indicators × 小学/初中), computed as balance_cv
+-- does, per year: how many fell below their baseline-year value (T26, baseline = the first
+-- year from T26's baseline year on) and how many are within the registry cap (T27).
+cv_agg AS (
+    SELECT year, stage, indicator, any_value(scale) AS k, sum(numerator) AS r, sum(denominator) AS p
+    FROM v_balance_values
+    WHERE year <= $year AND value IS NOT NULL
+    GROUP BY year, stage, indicator
+),
+cv AS (
+    SELECT v.year, v.stage, v.indicator,
+           sqrt(sum(v.denominator / a.p * power(v.value - a.k * a.r / a.p, 2))) / (a.k * a.r / a.p) AS cv
+    FROM v_balance_values AS v
+    JOIN cv_agg AS a USING (year, stage, indicator)
+    WHERE v.value IS NOT NULL
+    GROUP BY v.year, v.stage, v.indicator, a.k, a.r, a.p
+),
+cv_base_year AS (
+    SELECT coalesce(
+               min(year) FILTER (WHERE year >= (SELECT max(base_year) FROM tg WHERE indicator_key = 'cv_falling_count')),
+               min(year)
+           ) AS year
+    FROM cv
+),
+v_cv AS (
+    SELECT 'cv_falling_count' AS key, c.code, '全市', x.year,
+           (count(*) FILTER (WHERE x.cv < b.cv - 1e-12))::DOUBLE
+    FROM cv AS x
+    JOIN cv AS b ON b.stage = x.stage AND b.indicator = x.indicator AND b.year = (SELECT year FROM cv_base_year)
+    CROSS JOIN county AS c
+    WHERE x.year >= (SELECT year FROM cv_base_year)
+    GROUP BY c.code, x.year
+    UNION ALL
+    SELECT 'cv_within_cap_count', c.code, '全市', x.year,
+           (count(*) FILTER (WHERE x.cv <= cap.value))::DOUBLE
+    FROM cv AS x
+    JOIN ref_standards AS cap ON cap.indicator_key = 'balance_cv' AND cap.scope = x.stage
+    CROSS JOIN county AS c
+    GROUP BY c.code, x.year
+),
+-- T16, T17, T19, T23: designations of the kinds named after “designation:” (joined by “+”).
 v_designations AS (
     SELECT t.indicator_key AS key, c.code, '全市', y.year, count(d.kind)::DOUBLE
     FROM ref_targets AS t
@@ -296,28 +381,24 @@ vals AS (
     UNION ALL SELECT * FROM v_zero
     UNION ALL SELECT * FROM v_special
     UNION ALL SELECT * FROM v_big
-    UNION ALL SELECT * FROM v_pass
+    UNION ALL SELECT * FROM v_four
     UNION ALL SELECT * FROM v_district
     UNION ALL SELECT * FROM v_exchange
     UNION ALL SELECT * FROM v_tenure
     UNION ALL SELECT * FROM v_young
     UNION ALL SELECT * FROM v_facts
     UNION ALL SELECT * FROM v_pay
-    UNION ALL SELECT * FROM v_visits
+    UNION ALL SELECT * FROM v_cv
+    UNION ALL SELECT * FROM v_res_avg
+    UNION ALL SELECT * FROM v_res_path
+    UNION ALL SELECT * FROM v_res_stay
     UNION ALL SELECT * FROM v_spending
     UNION ALL SELECT * FROM v_designations
     UNION ALL SELECT * FROM v_pairs
 ),
-tg AS (
-    SELECT t.*, t.rowid AS ord,
-           TRY_CAST(t.goal AS DOUBLE) AS goal_num,
-           TRY_CAST(t.deadline AS INTEGER) AS due_year,
-           TRY_CAST(t.baseline_year AS INTEGER) AS base_year,
-           CASE t.comparator WHEN '<=' THEN -1.0 ELSE 1.0 END AS sgn
-    FROM ref_targets AS t
-),
 pts AS (
     SELECT t.target_id, v.scope_code, v.scope_name, v.year, v.value,
+           t.sgn * (v.value - t.goal_num) >= -1e-9 AS ok,
            -- the baseline point is the first year from the baseline year on (else the first year)
            CASE WHEN v.year >= t.base_year THEN v.year ELSE v.year + 10000 END AS base_key
     FROM tg AS t
@@ -328,9 +409,19 @@ series AS (
     SELECT target_id, scope_code, any_value(scope_name) AS scope_name,
            max(year) AS t_last, arg_max(value, year) AS x_last,
            arg_min(year, base_key) AS t0, arg_min(value, base_key) AS x0,
+           max(year) FILTER (WHERE NOT ok) AS last_unmet,
            list(year ORDER BY year) AS series_years, list(value ORDER BY year) AS series_values
     FROM pts
     GROUP BY target_id, scope_code
+),
+-- met_year: the first year of the run of met years that ends with the latest (none when the
+-- latest value misses the goal).
+streak AS (
+    SELECT p.target_id, p.scope_code, min(p.year) AS met_year
+    FROM pts AS p
+    JOIN series AS s USING (target_id, scope_code)
+    WHERE p.year > coalesce(s.last_unmet, -1)
+    GROUP BY p.target_id, p.scope_code
 ),
 horizons AS (
     SELECT * FROM (VALUES (2025), (2027)) AS h(horizon)
@@ -344,10 +435,11 @@ theta AS (
 ),
 path AS (
     SELECT s.*, t.sgn, t.goal_num AS g, h.horizon,
-           -- 2025 judges a target by its own deadline (by 2025 when it has none: 持续、每学年);
-           -- 2027, the end of the plan, judges everything by 2027 (an earlier target missed
-           -- on time may still be caught up).
            CASE
+               -- a round that ends at its deadline (T21): the 2027 column repeats the deadline
+               -- verdict unless a next round's values (after the deadline) are imported
+               WHEN h.horizon = 2027 AND t.round_ends_flag AND t.due_year IS NOT NULL
+                    AND s.t_last <= t.due_year THEN t.due_year
                WHEN h.horizon = 2027 THEN greatest(coalesce(t.due_year, h.horizon), h.horizon)
                ELSE coalesce(t.due_year, h.horizon)
            END AS d
@@ -355,21 +447,33 @@ path AS (
     JOIN tg AS t USING (target_id)
     CROSS JOIN horizons AS h
 ),
+-- The figure a final verdict judges: the value of the deadline year itself (an annual or
+-- 持续 target is judged on that year's own figure; none → 数据不足).
+at_deadline AS (
+    SELECT p.target_id, p.scope_code, p.horizon, max(v.value) AS x_d
+    FROM path AS p
+    JOIN pts AS v ON v.target_id = p.target_id AND v.scope_code = p.scope_code AND v.year = p.d
+    GROUP BY p.target_id, p.scope_code, p.horizon
+),
 rated AS (
-    SELECT p.*,
+    SELECT p.*, a.x_d,
+           p.t_last >= p.d AS final,
            p.sgn * (p.x_last - p.g) >= -1e-9 AS met,
            CASE WHEN p.t_last > p.t0 THEN p.sgn * (p.x_last - p.x0) / (p.t_last - p.t0) END AS observed,
            CASE WHEN p.d > p.t0 THEN p.sgn * (p.g - p.x0) / (p.d - p.t0) END AS required
     FROM path AS p
+    LEFT JOIN at_deadline AS a USING (target_id, scope_code, horizon)
 ),
 judged AS (
     SELECT r.*,
            CASE WHEN r.required > 0 AND r.observed IS NOT NULL THEN r.observed / r.required END AS ratio,
            CASE
+               WHEN r.final AND r.x_d IS NULL THEN '数据不足'
+               WHEN r.final AND r.sgn * (r.x_d - r.g) >= -1e-9 THEN '已达标'
+               WHEN r.final THEN '未按期达标'
                WHEN r.met THEN '已达标'
                WHEN r.t_last <= r.t0 THEN '数据不足'
                WHEN r.observed < 0 THEN '偏离'
-               WHEN r.t_last >= r.d THEN '需加速'
                WHEN r.required IS NULL OR r.required <= 0 THEN '需加速'
                WHEN r.observed / r.required >= (SELECT on_track FROM theta) THEN '按期可达'
                ELSE '需加速'
@@ -378,22 +482,27 @@ judged AS (
     FROM rated AS r
 ),
 measured AS (
-    SELECT target_id, scope_code, any_value(scope_name) AS scope_name,
-           any_value(x_last) AS value, any_value(t_last) AS value_year,
-           any_value(x0) AS baseline_value, any_value(t0) AS baseline_value_year,
-           any_value(series_years) AS series_years, any_value(series_values) AS series_values,
-           any_value(d) FILTER (WHERE horizon = 2025) AS deadline_2025,
-           any_value(d) FILTER (WHERE horizon = 2027) AS deadline_2027,
-           any_value(ratio) FILTER (WHERE horizon = 2025) AS ratio_2025,
-           any_value(ratio) FILTER (WHERE horizon = 2027) AS ratio_2027,
-           any_value(needed) FILTER (WHERE horizon = 2025) AS needed_2025,
-           any_value(needed) FILTER (WHERE horizon = 2027) AS needed_2027,
-           any_value(status) FILTER (WHERE horizon = 2025) AS status_2025,
-           any_value(status) FILTER (WHERE horizon = 2027) AS status_2027
-    FROM judged
-    GROUP BY target_id, scope_code
+    SELECT j.target_id, j.scope_code, any_value(j.scope_name) AS scope_name,
+           any_value(j.x_last) AS value, any_value(j.t_last) AS value_year,
+           any_value(j.x0) AS baseline_value, any_value(j.t0) AS baseline_value_year,
+           any_value(j.series_years) AS series_years, any_value(j.series_values) AS series_values,
+           any_value(j.d) FILTER (WHERE j.horizon = 2025) AS deadline_2025,
+           any_value(j.d) FILTER (WHERE j.horizon = 2027) AS deadline_2027,
+           any_value(j.ratio) FILTER (WHERE j.horizon = 2025) AS ratio_2025,
+           any_value(j.ratio) FILTER (WHERE j.horizon = 2027) AS ratio_2027,
+           any_value(j.needed) FILTER (WHERE j.horizon = 2025) AS needed_2025,
+           any_value(j.needed) FILTER (WHERE j.horizon = 2027) AS needed_2027,
+           any_value(j.status) FILTER (WHERE j.horizon = 2025) AS status_2025,
+           any_value(j.status) FILTER (WHERE j.horizon = 2027) AS status_2027,
+           any_value(j.final) FILTER (WHERE j.horizon = 2025) AS final_2025,
+           any_value(j.final) FILTER (WHERE j.horizon = 2027) AS final_2027,
+           any_value(k.met_year) AS met_year,
+           min(j.d) FILTER (WHERE j.status = '未按期达标') AS overdue_since
+    FROM judged AS j
+    LEFT JOIN streak AS k USING (target_id, scope_code)
+    GROUP BY j.target_id, j.scope_code
 ),
--- Qualitative tasks: the latest 任务进展 row up to the end of the school year.
+-- Qualitative tasks: the latest city-level 任务进展 row up to the end of the school year.
 as_of AS (
     SELECT make_date($year + 1, 8, 31) AS d
 ),
@@ -401,20 +510,22 @@ latest_task AS (
     SELECT target_id, arg_max(status, updated_on) AS status, max(updated_on) AS updated_on,
            arg_max(note, updated_on) AS note, arg_max(owner, updated_on) AS owner
     FROM task_progress
-    WHERE updated_on <= (SELECT d FROM as_of)
+    WHERE updated_on <= (SELECT d FROM as_of) AND town_code IS NULL
     GROUP BY target_id
 ),
 tasks AS (
     SELECT t.target_id, c.code AS scope_code, '全市' AS scope_name,
            l.status AS task_status, l.updated_on AS task_updated_on, l.note AS task_note, l.owner AS task_owner,
+           t.due_year IS NOT NULL AND (SELECT d FROM as_of) > make_date(t.due_year, 12, 31) AS past_due,
            CASE
-               WHEN l.status = '已完成' THEN '已达标'
-               WHEN t.due_year IS NOT NULL AND (SELECT d FROM as_of) > make_date(t.due_year, 12, 31)
-                    AND l.status IS NOT NULL THEN '逾期'
-               WHEN l.status = '推进中' THEN '按期可达'
+               WHEN l.status = '已完成' THEN '已完成'
+               WHEN t.due_year IS NOT NULL AND (SELECT d FROM as_of) > make_date(t.due_year, 12, 31) THEN '逾期'
+               WHEN l.status = '推进中' THEN '推进中'
                WHEN l.status = '滞后' THEN '需加速'
+               WHEN l.status = '未启动' THEN '未启动'
                ELSE '数据不足'
-           END AS status
+           END AS status,
+           t.due_year
     FROM tg AS t
     CROSS JOIN county AS c
     LEFT JOIN latest_task AS l USING (target_id)
@@ -425,11 +536,12 @@ unit_rows AS (
            m.baseline_value_year, m.deadline_2025, m.deadline_2027, m.ratio_2025, m.ratio_2027, m.needed_2025,
            m.needed_2027, m.status_2025, m.status_2027, m.series_years, m.series_values,
            NULL::VARCHAR AS task_status, NULL::DATE AS task_updated_on, NULL::VARCHAR AS task_note,
-           NULL::VARCHAR AS task_owner
+           NULL::VARCHAR AS task_owner, m.met_year, m.overdue_since, m.final_2025, m.final_2027
     FROM measured AS m
     UNION ALL
     SELECT target_id, scope_code, scope_name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           status, status, NULL, NULL, task_status, task_updated_on, task_note, task_owner
+           status, status, NULL, NULL, task_status, task_updated_on, task_note, task_owner,
+           NULL, CASE WHEN status = '逾期' THEN due_year END, past_due, past_due
     FROM tasks
 ),
 -- Targets the data cannot answer still get one row, for the county, marked 数据不足.
@@ -437,7 +549,7 @@ all_rows AS (
     SELECT * FROM unit_rows
     UNION ALL
     SELECT t.target_id, c.code, '全市', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           '数据不足', '数据不足', NULL, NULL, NULL, NULL, NULL, NULL
+           '数据不足', '数据不足', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE, FALSE
     FROM tg AS t
     CROSS JOIN county AS c
     WHERE t.target_id NOT IN (SELECT target_id FROM unit_rows)
@@ -450,7 +562,10 @@ SELECT
     CASE WHEN r.value IS NOT NULL THEN greatest(t.sgn * (t.goal_num - r.value), 0) END AS shortfall,
     r.deadline_2025, r.deadline_2027, r.ratio_2025, r.ratio_2027, r.needed_2025, r.needed_2027,
     r.status_2025, r.status_2027, r.series_years, r.series_values,
-    r.task_status, r.task_updated_on, r.task_note, r.task_owner
+    r.task_status, r.task_updated_on, r.task_note, r.task_owner,
+    t.plan_clause, t.deadline_note, t.owner_note, t.measure_note,
+    r.met_year::INTEGER AS met_year, r.overdue_since::INTEGER AS overdue_since,
+    r.final_2025, r.final_2027
 FROM all_rows AS r
 JOIN tg AS t USING (target_id)
 ORDER BY t.ord, r.scope_code;

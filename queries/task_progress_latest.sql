@@ -1,10 +1,12 @@
 -- name: task_progress_latest
 -- purpose: every qualitative task of the plan (ref_targets kind 'qualitative') with its latest
---          recorded status (任务进展); tasks never updated show no status.
+--          recorded city-level status (任务进展 rows without 区划代码; a town's own rows are in
+--          town_tasks); tasks never updated show no status.
 -- columns: target_id, group_zh, wording, deadline, status, updated_on, note, owner
 WITH latest AS (
     SELECT target_id, status, updated_on, note, owner
     FROM task_progress
+    WHERE town_code IS NULL
     QUALIFY row_number() OVER (PARTITION BY target_id ORDER BY updated_on DESC) = 1
 )
 SELECT t.target_id, t.group_zh, t.wording, t.deadline, l.status,

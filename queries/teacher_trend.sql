@@ -1,7 +1,7 @@
 -- name: teacher_trend
 -- purpose: the city's teacher-policy figures in every school year up to $year: exchange rate
 --          by the plan (÷ all teachers) and by the national rule (÷ eligible), 骨干 share of
---          the exchanged, rural (乡村, 城乡分类 2xx) principals under principal_age_limit, and
+--          the exchanged, rural (乡村, 城乡分类 2xx) principals at most principal_age_limit old, and
 --          principals longer than principal_tenure_limit_years in post, with their registry
 --          thresholds.
 -- param: year int 学年（起始年）：该学年及以前各学年
@@ -44,7 +44,7 @@ lim AS (
 heads AS (
     SELECT p.year,
            count(*) FILTER (WHERE u.area = '乡村') AS rural_principals,
-           count(*) FILTER (WHERE u.area = '乡村' AND p.year - p.birth_year < l.age_limit) AS rural_young,
+           count(*) FILTER (WHERE u.area = '乡村' AND p.year - p.birth_year <= l.age_limit) AS rural_young,
            count(*) AS principals,
            count(*) FILTER (WHERE p.year - p.post_start_year > l.tenure_limit) AS over_tenure
     FROM principals AS p

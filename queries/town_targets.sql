@@ -2,7 +2,8 @@
 -- purpose: each town's count targets of the plan (registry targets with scope "zhen": every
 --          镇, not 街道) and their status in the year: T2 公办寄宿制学校, T3 规范化公办中心
 --          幼儿园 (counted as in town_coverage: public, operating — pupils > 0, not closed),
---          T7 学区化管理 (a 学区化管理 designation of the town since that year or earlier).
+--          T7 学区化管理 and 学区内教师走教 (count 1 when both designations of the town are in
+--          force that year, as targets_status counts it).
 --          Goal and comparator come from the target registry. Status: 已达标 / 未达标, and
 --          不要求 for units the target does not cover (街道, 新区).
 -- param: year int 学年（起始年）
@@ -26,10 +27,11 @@ counts AS (
            count(*) FILTER (WHERE school_type = '幼儿园' AND ownership = '公办' AND is_central AND is_standardized)
     FROM operating GROUP BY town_code
     UNION ALL
-    -- 学区化管理 is a town-level designation kind of the registry (designation_kinds.csv).
-    SELECT town_code, 'district_management', count(*)
+    -- 学区化管理 and 学区教师走教 are town-level designation kinds of the registry
+    -- (designation_kinds.csv); the plan asks for both by 2025.
+    SELECT town_code, 'district_management', (count(DISTINCT kind) = 2)::INTEGER
     FROM designations
-    WHERE kind = '学区化管理' AND town_code IS NOT NULL AND coalesce(since_year, $year) <= $year
+    WHERE kind IN ('学区化管理', '学区教师走教') AND town_code IS NOT NULL AND coalesce(since_year, $year) <= $year
     GROUP BY town_code
 ),
 targets AS (
@@ -44,7 +46,7 @@ judged AS (
         CASE g.indicator_key
             WHEN 'public_boarding_school' THEN '公办寄宿制学校'
             WHEN 'public_central_kindergarten' THEN '规范化公办中心幼儿园'
-            WHEN 'district_management' THEN '学区化管理'
+            WHEN 'district_management' THEN '学区化管理及走教'
         END AS target_name,
         g.wording, g.indicator_key, g.deadline,
         t.town_kind = '镇' AS required,

@@ -26,8 +26,9 @@ MET, ON, ACC, OFF, NO, LATE = (
     progress.ACCELERATE,
     progress.OFF_TRACK,
     progress.NO_DATA,
-    progress.OVERDUE,
+    progress.LATE,
 )
+DONE, DOING, NOT_STARTED, OVERDUE = progress.DONE, progress.IN_PROGRESS, progress.NOT_STARTED, progress.OVERDUE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,9 +76,18 @@ def test_one_year_only_is_no_data():
 
 
 def test_deadline_passed_without_the_goal():
-    # steady progress, but the deadline has come: too slow, whatever R is
-    assert status([(2022, 0.3), (2025, 0.48)], deadline=2025) == ACC
-    assert status([(2022, 0.3), (2026, 0.28)], deadline=2025) == OFF
+    # the data reached the deadline without the goal: a final 未按期达标, whatever R or the
+    # direction is
+    a = progress.expected_path_status([(2022, 0.3), (2025, 0.48)], 0.5, ">=", 2022, 2025)
+    assert (a.status, a.final, a.needed) == (LATE, True, None)
+    assert status([(2022, 0.3), (2025, 0.31), (2026, 0.28)], deadline=2025) == LATE
+    # the final verdict judges the figure at the deadline, not a later one
+    assert status([(2022, 0.3), (2025, 0.4), (2026, 0.6)], deadline=2025) == LATE
+    assert status([(2022, 0.3), (2025, 0.6), (2026, 0.4)], deadline=2025) == MET
+    # an annual figure missing in the deadline year: no verdict on another year's figure
+    assert status([(2022, 0.3), (2024, 0.6), (2026, 0.6)], deadline=2025) == NO
+    # before the deadline it is a projection
+    assert not progress.expected_path_status([(2022, 0.3), (2024, 0.4)], 0.5, ">=", 2022, 2025).final
 
 
 def test_baseline_point_is_first_year_from_the_baseline_year():
@@ -95,24 +105,33 @@ def test_horizon_deadlines():
     assert (hd(2027, 2025), hd(2027, 2027)) == (2027, 2027)
     assert (hd(None, 2025), hd(None, 2027)) == (2025, 2027)  # 持续、每学年
     assert progress.parse_deadline("每学年") is None and progress.parse_deadline(" 2025") == 2025
-    # a 2025 target missed on time may still be on track for 2027
+    # a 2025 target missed on time is 未按期达标 for 2025 and may still be on track for 2027
     s = [(2022, 0.0), (2023, 0.2), (2024, 0.4), (2025, 0.6)]
-    assert progress.status_for(s, 1.0, ">=", 2022, "2025", 2025).status == ACC
+    assert progress.status_for(s, 1.0, ">=", 2022, "2025", 2025).status == LATE
     assert progress.status_for(s, 1.0, ">=", 2022, "2025", 2027).status == ON
+    # a round that ends at its deadline (T21): the 2027 column repeats the 2025 verdict…
+    assert hd(2025, 2027, round_ends=True, last_year=2025) == 2025
+    # …unless a next round's values (after 2025) are imported
+    assert hd(2025, 2027, round_ends=True, last_year=2026) == 2027
 
 
 def test_task_statuses():
     as_of = progress.school_year_end(2025)
     assert as_of == dt.date(2026, 8, 31)
-    assert progress.task_status("已完成", "2023", as_of) == MET
-    assert progress.task_status("推进中", "2027", as_of) == ON
-    assert progress.task_status("推进中", "2025", as_of) == LATE
+    assert progress.task_status("已完成", "2023", as_of) == DONE
+    assert progress.task_status("推进中", "2027", as_of) == DOING
+    assert progress.task_status("推进中", "2025", as_of) == OVERDUE
     assert progress.task_status("滞后", "2027", as_of) == ACC
-    assert progress.task_status("滞后", "2023", as_of) == LATE
-    assert progress.task_status("未启动", "2027", as_of) == NO
-    assert progress.task_status("未启动", "2025", as_of) == LATE
-    assert progress.task_status(None, "2023", as_of) == NO
-    assert progress.task_status("推进中", "每学年", as_of) == ON
+    assert progress.task_status("滞后", "2023", as_of) == OVERDUE
+    assert progress.task_status("未启动", "2027", as_of) == NOT_STARTED
+    assert progress.task_status("未启动", "2025", as_of) == OVERDUE
+    # past its deadline with no report at all → 逾期; not yet due and no report → 数据不足
+    assert progress.task_status(None, "2023", as_of) == OVERDUE
+    assert progress.task_status(None, "2027", as_of) == NO
+    assert progress.task_status("推进中", "每学年", as_of) == DOING
+    # the due date is 31 December of the deadline year
+    assert progress.task_status("推进中", "2025", dt.date(2025, 12, 31)) == DOING
+    assert progress.task_status("推进中", "2025", dt.date(2026, 1, 1)) == OVERDUE
 
 
 def test_on_track_factor_comes_from_the_registry():
@@ -249,11 +268,13 @@ def crafted_frames(extra_schools=()) -> dict:
         {"kind": "高中托管帮扶", "school_id": "3499000008", "partner_school_id": "3499000009", "since_year": 2025},
         {"kind": "学区化管理", "town_code": TOWN["B"], "since_year": 2024},
         {"kind": "学区化管理", "town_code": TOWN["C"], "since_year": 2025},
+        # T7 needs 走教 too: 乙镇 has both, 丙镇 学区化管理 only
+        {"kind": "学区教师走教", "town_code": TOWN["B"], "since_year": 2024},
     ]
     facts = [
-        # T21 三名工作室 (≥ 50 by 2025): met
-        (2022, "sanming_studios", 20), (2025, "sanming_studios", 55),
-        # T13 培训 (≥ 2, every year): flat at 1 → too slow
+        # T21 三名工作室: all 50 of the round active in 2025 → met
+        (2022, "sanming_studios_active", 45), (2025, "sanming_studios_active", 50),
+        # T13 培训 (≥ 2, every year): flat at 1 → missed in 2025, too slow for 2027
         (2024, "rural_training_per_term", 1), (2025, "rural_training_per_term", 1),
         # T14 教研参与 (≥ 0.8, every year): falling → wrong way
         (2024, "small_school_research_share", 0.7), (2025, "small_school_research_share", 0.6),
@@ -261,8 +282,9 @@ def crafted_frames(extra_schools=()) -> dict:
         (2025, "new_rural_teacher_rotation_share", 0.5),
         # T11 工资 (≥ 1): one year, met
         (2025, "teacher_avg_pay", 110_000), (2025, "civil_servant_avg_pay", 100_000),
-        # T12 教研员 5 年 30 次: rolling sums 8, 16, 24 → late for 2025, on track for 2027
-        (2023, "researcher_rural_visits", 8), (2024, "researcher_rural_visits", 8), (2025, "researcher_rural_visits", 8),
+        # T12 教研员 5 年 30 次 = 6 a year (city average): 4, 5, 5.5 → missed in 2025; for 2027
+        # observed +0.75 a year against +0.5 needed (6 − 4 over 2023→2027) → on track
+        (2023, "researcher_rural_visits", 4), (2024, "researcher_rural_visits", 5), (2025, "researcher_rural_visits", 5.5),
     ]  # fmt: skip
     tasks = [
         {"target_id": "Q1", "updated_on": "2024-03-01", "status": "推进中"},  # due 2023 → 逾期
@@ -304,9 +326,10 @@ def test_boarding_school_in_every_zhen(crafted_status):
     got = rows(crafted_status, "T2")
     assert set(got) == {"乙镇", "丙镇", "丁镇", "戊镇", "己镇"}  # no row for 甲街道
     assert {k for k, (s25, _) in got.items() if s25 == MET} == {"乙镇", "戊镇"}
-    assert got["丁镇"] == (OFF, OFF)  # had one in 2024, closed in 2025
-    assert got["己镇"] == (OFF, OFF)  # its boarding school has no pupils any more
-    assert got["丙镇"][0] == ACC  # only a private one, in both years
+    # the 2025 deadline is reached: the 2025 column is final
+    assert got["丁镇"] == (LATE, OFF)  # had one in 2024, closed in 2025
+    assert got["己镇"] == (LATE, OFF)  # its boarding school has no pupils any more
+    assert got["丙镇"] == (LATE, ACC)  # only a private one, in both years
 
 
 def test_central_kindergarten_in_every_zhen(crafted_status):
@@ -316,7 +339,8 @@ def test_central_kindergarten_in_every_zhen(crafted_status):
 
 
 def test_pairing_targets(crafted_status):
-    assert rows(crafted_status, "T18") == {"甲街道第一幼儿园": (MET, MET), "甲街道第二幼儿园": (ACC, ACC)}
+    # 持续: the 2025 column judges the 2025 figure (final), 2027 is a projection
+    assert rows(crafted_status, "T18") == {"甲街道第一幼儿园": (MET, MET), "甲街道第二幼儿园": (LATE, ACC)}
     d = crafted_status[crafted_status["target_id"] == "T18"].set_index("scope_code")
     assert d.loc["1199000007", "value"] == 2  # the urban partner does not count
     t20 = rows(crafted_status, "T20")
@@ -326,32 +350,37 @@ def test_pairing_targets(crafted_status):
 
 def test_district_management_per_zhen(crafted_status):
     got = rows(crafted_status, "T7")
-    assert {k for k, (s, _) in got.items() if s == MET} == {"乙镇", "丙镇"}
+    # both 学区化管理 and 学区教师走教 are needed
+    assert {k for k, (s, _) in got.items() if s == MET} == {"乙镇"}
 
 
 def test_city_fact_targets(crafted_status):
     st = crafted_status.set_index("target_id")
     assert tuple(st.loc["T21", ["status_2025", "status_2027"]]) == (MET, MET)
-    assert tuple(st.loc["T13", ["status_2025", "status_2027"]]) == (ACC, ACC)
-    assert tuple(st.loc["T14", ["status_2025", "status_2027"]]) == (OFF, OFF)
-    assert tuple(st.loc["T15", ["status_2025", "status_2027"]]) == (NO, NO)
+    assert st.loc["T21", "value"] == 50
+    # annual and 持续 targets: the 2025 column is the final verdict on the 2025 figure
+    assert tuple(st.loc["T13", ["status_2025", "status_2027"]]) == (LATE, ACC)
+    assert tuple(st.loc["T14", ["status_2025", "status_2027"]]) == (LATE, OFF)
+    assert tuple(st.loc["T15", ["status_2025", "status_2027"]]) == (LATE, NO)
+    assert st.loc["T13", "overdue_since"] == 2025 and st.loc["T13", "final_2025"] and not st.loc["T13", "final_2027"]
     assert tuple(st.loc["T11", ["status_2025", "status_2027"]]) == (MET, MET)
     assert st.loc["T11", "value"] == pytest.approx(1.1)
-    assert tuple(st.loc["T12", ["status_2025", "status_2027"]]) == (ACC, ON)
-    assert st.loc["T12", "value"] == pytest.approx(24)
-    assert st.loc["T12", "ratio_2027"] == pytest.approx(8 / 5.5)
+    assert tuple(st.loc["T12", ["status_2025", "status_2027"]]) == (LATE, ON)
+    assert st.loc["T12", "value"] == pytest.approx(5.5)  # the city average, against 6 a year
+    assert st.loc["T12", "goal"] == 6
+    assert st.loc["T12", "ratio_2027"] == pytest.approx(0.75 / 0.5)
     # every county-level row has the county code
     assert st.loc["T21", "scope_code"] == COUNTY
 
 
 def test_qualitative_tasks(crafted_status):
     st = crafted_status.set_index("target_id")
-    assert st.loc["Q1", "status_2025"] == LATE
-    assert st.loc["Q2", "status_2025"] == MET
+    assert st.loc["Q1", "status_2025"] == OVERDUE and st.loc["Q1", "overdue_since"] == 2023
+    assert st.loc["Q2", "status_2025"] == DONE
     assert st.loc["Q3", "status_2025"] == ACC
-    assert st.loc["Q4", "status_2025"] == NO
-    assert st.loc["Q5", "status_2025"] == NO  # no progress row
-    assert st.loc["Q6", "status_2025"] == ON and st.loc["Q6", "task_status"] == "推进中"
+    assert st.loc["Q4", "status_2025"] == NOT_STARTED
+    assert st.loc["Q5", "status_2025"] == NO  # no progress row, not yet due
+    assert st.loc["Q6", "status_2025"] == DOING and st.loc["Q6", "task_status"] == "推进中"
     as_of = progress.school_year_end(2025)
     for r in crafted_status[crafted_status["kind"] == "qualitative"].itertuples():
         latest = None if progress.missing(r.task_status) else r.task_status
@@ -382,19 +411,32 @@ def test_a_listed_school_without_yearly_rows_counts_while_open(tmp_path):
 
 
 def _check_against_python(status):
+    from edubalance import registry
+
     theta = progress.on_track_ratio()
+    round_ends = dict(zip(registry.targets()["target_id"], registry.targets()["round_ends"] == "是"))
     checked = 0
     for r in status[status["kind"] != "qualitative"].itertuples():
         series = list(zip(progress._as_list(r.series_years), progress._as_list(r.series_values)))
+        found = {}
         for h in progress.HORIZONS:
-            a = progress.status_for(series, r.goal, r.comparator, r.baseline_year, r.deadline, h, theta)
+            a = progress.status_for(
+                series, r.goal, r.comparator, r.baseline_year, r.deadline, h, theta, round_ends[r.target_id]
+            )
+            found[h] = a
             assert a.status == getattr(r, f"status_{h}"), (r.target_id, r.scope_code, h, series)
+            assert a.final == bool(getattr(r, f"final_{h}")), (r.target_id, r.scope_code, h)
             sql_ratio = getattr(r, f"ratio_{h}")
             if a.ratio is None:
                 assert progress.missing(sql_ratio)
             else:
                 assert sql_ratio == pytest.approx(a.ratio)
             checked += 1
+        deadlines = {h: getattr(r, f"deadline_{h}") for h in progress.HORIZONS}
+        since = progress.overdue_since(found, deadlines)
+        assert (None if progress.missing(r.overdue_since) else r.overdue_since) == since, r.target_id
+        met = progress.met_year(series, r.goal, r.comparator) if series else None
+        assert (None if progress.missing(r.met_year) else r.met_year) == met, (r.target_id, r.scope_code)
     return checked
 
 
@@ -412,7 +454,7 @@ def test_sql_matches_python_on_demo_data(demo_db):
 def test_rollup(crafted_status):
     s = progress.rollup(crafted_status).set_index("target_id")
     assert s.loc["T2", "units"] == 5 and s.loc["T2", "missing_2025"] == 3
-    assert s.loc["T2", "status_2025"] == OFF  # the worst unit status speaks for the target
+    assert s.loc["T2", "status_2025"] == LATE  # the worst unit status speaks for the target
     assert progress.missing_units(crafted_status)["T3"] == ["丙镇", "丁镇", "戊镇"]
     counts = progress.status_counts(s.reset_index())
     assert int(counts["2025"].sum()) == len(s)

@@ -52,6 +52,20 @@ def rich_frames() -> dict[str, pd.DataFrame]:
             {"target_id": "Q2", "updated_on": "2025-11-20", "status": "推进中"},
         ],
     )
+    f["教研员"] = frame(
+        "researchers",
+        [
+            {
+                "year": 2025,
+                "researcher_id": "JY001",
+                "researcher_name": "关志强",
+                "hire_year": 2019,
+                "rural_visits": 7,
+                "stay_months": 0,
+            },
+            {"year": 2025, "researcher_id": "JY002", "hire_year": 2024, "rural_visits": 5, "stay_months": 4.5},
+        ],  # fmt: skip
+    )
     return f
 
 

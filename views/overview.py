@@ -1,4 +1,6 @@
-"""总览: where the county stands this school year."""
+"""总览: where the county stands this school year. First the plan's targets that missed their
+deadline (未按期达标, 逾期) or move the wrong way (偏离), each with its owners and the towns or
+schools that miss it; then the headline figures."""
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -9,6 +11,25 @@ from edubalance.labels import labelled
 year = ui.year_filter()
 st.title("总览")
 ui.banner(year)
+
+# First screen: what is off the plan, by name (details on 目标进度).
+status = ui.query("targets_status", year=year)
+targets = ui.query_then(progress.rollup, "targets_status", year=year)
+missing_units = ui.query_then(progress.missing_units, "targets_status", year=year)
+flagged = progress.attention(targets, missing_units)
+st.subheader(f"需要关注的目标（{len(flagged)}项）")
+if flagged:
+    st.caption(
+        "未按期达标、逾期：已到方案期限仍未达到（最终结论）；偏离：向相反方向变化（预判）。"
+        "列出未达标的镇街或学校和责任单位；责任单位带 [D] 的为方案附件未列明、按正文理解。"
+    )
+    shown, rest = flagged[:6], flagged[6:]
+    st.markdown(charts_targets.attention_html(shown, year), unsafe_allow_html=True)
+    if rest:
+        with st.expander(f"另有 {len(rest)} 项"):
+            st.markdown(charts_targets.attention_html(rest, year), unsafe_allow_html=True)
+else:
+    st.success("没有未按期达标、逾期或偏离的目标与任务。")
 
 cv = ui.query("balance_cv", year=year)
 comp = ui.query("school_compliance", year=year)
@@ -57,7 +78,6 @@ c[4].metric(
 c[5].metric("缺规范化公办中心园的镇", f"{len(no_kg)}/{zhen}", help="方案：2025年每个乡镇1所以上", border=True)
 
 # Headline of the plan's targets for 2025 and 2027 (targets_status; details on 目标进度).
-targets = ui.query_then(progress.rollup, "targets_status", year=year)
 head, link = st.columns([5, 1], vertical_alignment="center")
 head.markdown(
     "**方案目标与任务进度**（项数）" + charts_targets.status_counts_html(progress.status_counts(targets)),
@@ -75,8 +95,12 @@ with left:
     ui.chart(ui.figure(charts.cv_bars, cv), key="ov_cv")
 with right:
     st.subheader("需补齐的镇")
-    st.markdown("**尚无公办寄宿制学校：** " + ("、".join(no_boarding) or "无"))
-    st.markdown("**尚无规范化公办中心幼儿园：** " + ("、".join(no_kg) or "无"))
+    short = progress.town_shortfalls(status)
+    if short.empty:
+        st.info("目标登记表中没有按镇街考核的目标。")
+    keys = dict(zip(status["target_id"], status["indicator_key"]))
+    for line in charts_targets.town_shortfall_lines(short, keys):
+        st.markdown(line)
     st.subheader("班额与校额")
     st.markdown(
         "超标准班额（" + "、".join(f"{r.stage}>{r.standard:.0f}人" for r in cls.itertuples()) + "）："

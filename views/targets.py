@@ -5,7 +5,7 @@ status for 2025 and 2027 (expected-path method, DESIGN.md §6), trend, remaining
 import streamlit as st
 
 from edubalance import charts_targets as ct
-from edubalance import progress, ui
+from edubalance import progress, summaries, ui
 
 ALL = "全部责任单位"
 
@@ -33,8 +33,14 @@ st.caption(
     + f"：共 {len(shown)} 项（其中定量目标 {int((shown['kind'] != 'qualitative').sum())} 项）。"
     "状态按期望路径法判定：实际年均进展 ÷ 按期达标所需年均进展 = R，"
     f"R ≥ {theta:g} 为按期可达，0—{theta:g} 为需加速，< 0 为偏离；少于2个学年数据为数据不足；"
-    "2025年按目标自身期限评估，2027年按规划期末评估。定性任务取“任务进展”最新记录，过期未完成为逾期。"
+    "2025年按目标自身期限评估，2027年按规划期末评估；数据学年到达期限时结论为最终结论（已达标或未按期达标），"
+    "此前为预判。定性任务取“任务进展”最新记录：已完成、推进中、需加速（滞后）、未启动，过期未完成（含无记录）为逾期。"
+    "方案未明示之处为本看板的约定，标 [D]。"
 )
+st.markdown(ct.status_legend_html(), unsafe_allow_html=True)
+task_note = progress.shared_task_note(shown)
+if task_note:
+    st.caption(f"定性任务的口径：{task_note}")
 
 counts = progress.status_counts(shown)
 left, right = st.columns([2, 3])
@@ -49,11 +55,70 @@ with st.expander("表格：各状态项数"):
         key="tg_counts_t",
     )
 
+
+def principals_over_limit() -> None:
+    """T9: the plan says 一般不超过10年, which allows exceptions, so the page lists every
+    principal over the limit by name (with the note the workbook gives) instead of a verdict."""
+    heads = ui.query("principals_list", year=year)
+    over = heads[heads["over_tenure"].fillna(False).astype(bool)]
+    st.markdown(f"**T9 监测名单：同一岗位连续任职超过10年的校（园）长（{len(over)}人）**")
+    st.caption(
+        "方案为“一般不超过10年”，允许例外：名单列出每位超期校（园）长及备注说明；"
+        "T9 的判定只数未填备注说明的人（看板约定 [D]）。"
+    )
+    if over.empty:
+        st.caption("本学年没有。")
+        return
+    cols = ("principal_name", "school_name", "town_name", "school_type", "tenure", "age", "note")
+    cols = [c for c in cols if c in over]
+    ui.table(over[cols].sort_values("tenure", ascending=False), f"T9_任职超10年校长_{year}", key="tg_t9")
+
+
+def education_groups() -> None:
+    """Q11, Q12 (集团化办学质量监测): each member against its core school, before and after it
+    joined. Shown here, under the tasks it evidences, because that is where the groups are
+    reviewed; a core outside the county is named without values."""
+    card = ui.query("group_scorecard", year=year)
+    st.markdown("**教育集团成员校与牵头校对比（Q11、Q12）**")
+    if card.empty:
+        st.caption("学校表未填写“教育集团”。")
+        return
+    st.caption(
+        "7项优质均衡资源配置指标：达标项数，以及成员校 ÷ 牵头校的中位数（1 = 与牵头校持平）；"
+        "“加入前”取加入集团前最近一个学年（认定与结对表未填起始学年或加入前无数据时为空）。"
+        "牵头校在县外的集团只列名称，无指标。"
+    )
+    members = summaries.group_members(card)
+    ui.table(summaries.group_members_display(members), f"教育集团对比_{year}", key="tg_groups")
+    with st.expander("表格：教育集团分指标明细"):
+        ui.table(card, f"教育集团分指标_{year}", key="tg_groups_t")
+
+
+def disabled_enrolment() -> None:
+    """Q16's evidence: the plan gives no number, so an indicator with reference lines."""
+    d = ui.query("disabled_enrolment", year=year)
+    st.markdown("**适龄残疾儿童少年入学率（Q16 相关指标，方案未给数值，不作为目标）**")
+    if d["rate"].notna().sum() == 0:
+        st.caption("市级年度表未填写适龄残疾儿童少年数和入学数。")
+        return
+    last = d.dropna(subset=["rate"]).iloc[-1]
+    st.caption(
+        f"{int(last['year'])}学年：{last['rate']:.1%}（入学 {int(last['enrolled'])} 人 ÷ 适龄 {int(last['school_age'])} 人）。"
+        f"参考：优质均衡评估 ≥ {last['criterion']:.0%}；国家“十四五”特殊教育目标 2025年 ≥ {last['national_aim']:.0%}。"
+    )
+    ui.chart(ui.figure(ct.disabled_enrolment_lines, d), key="tg_disabled")
+
+
+EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡工程": (education_groups, disabled_enrolment)}
+
 for group in progress.group_order(shown["group_zh"]):
     rows = shown[shown["group_zh"] == group]
     st.subheader(f"{group}（{len(rows)}项）")
-    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ())) for _, r in rows.iterrows())
+    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year, task_note) for _, r in rows.iterrows())
     st.markdown(cards, unsafe_allow_html=True)
+    if owner == ALL:
+        for section in EXTRA.get(group, ()):
+            section()
 
 st.subheader("分单位明细")
 multi = shown[shown["units"] > 1]
@@ -73,7 +138,7 @@ else:
     )
     st.query_params["target"] = target
     units = status[status["target_id"] == target]
-    not_met = units[units["status_2025"] != progress.MET]
+    not_met = units[[not progress.meets_now(r) for r in units.to_dict("records")]]
     n_all, n_miss = len(units), len(not_met)
     st.markdown(f"**{n_all - n_miss}/{n_all}** 个单位已达标，**{n_miss}** 个尚未达标。")
     plotted = units if n_all <= 40 else not_met

@@ -1,9 +1,10 @@
-"""镇街详情 (?town=CODE): one town's profile, its count targets, its gaps to the city value and
-the standards, and its schools with their 优质均衡 resource result."""
+"""镇街详情 (?town=CODE): one town's profile, its count targets with the plan's verdict, every
+other town-scoped target judged for it, its own part of the plan's tasks (town_tasks), its
+gaps to the city value and the standards, and its schools with their 优质均衡 resource result."""
 
 import streamlit as st
 
-from edubalance import charts_towns, ui
+from edubalance import charts_targets, charts_towns, progress, ui
 
 year = ui.year_filter()
 stage = ui.stage_filter()
@@ -39,16 +40,39 @@ row.metric("班级（个）", f"{profile['classes']:,}", **kw)
 st.subheader("目标达成")
 targets = ui.query("town_targets", year=year)
 mine = targets[targets["town_code"] == code]
+# The plan's verdict for this town's own unit of each town-scoped target (未按期达标, 逾期N年…).
+judged = progress.town_rows(ui.query("targets_status", year=year), code)
+verdicts = {r["target_id"]: r for r in judged.to_dict("records")}
 BADGE = {"已达标": ":green-badge[已达标]", "未达标": ":red-badge[未达标]", "不要求": ":gray-badge[不要求]"}
 for t in mine.itertuples():
     st.markdown(
         f"{BADGE.get(t.status, t.status)} **{t.target_id} {t.target_name}**：现有 {t.count} {t.unit}"
         + ("" if t.required else f"（{t.town_kind}不在本项要求范围内）")
-        + f"  \n<small>{t.wording}（期限：{t.deadline}年）</small>",
+        + charts_targets.town_verdict_html(verdicts.get(t.target_id), year)
+        + f"  \n<small>{charts_targets.md(t.wording)}（期限：{t.deadline}年）</small>",
         unsafe_allow_html=True,
     )
-if mine.empty:
-    st.info("目标登记表中没有按镇计的数量目标。")
+others = [r for tid, r in verdicts.items() if tid not in set(mine["target_id"])]
+if others:
+    st.markdown(
+        "".join(charts_targets.town_target_html(r, year) for r in others),
+        unsafe_allow_html=True,
+    )
+if mine.empty and not others:
+    st.info("目标登记表中没有按镇街考核的目标。")
+
+st.subheader("本镇街的任务")
+tasks = ui.query("town_tasks", year=year, town=code)
+if tasks.empty:
+    st.info("任务进展表中没有本镇街的任务记录。")
+else:
+    st.caption(
+        "方案附件各项任务均列“各镇（街）”为责任单位：这里是本镇街自己的进展记录（按“任务进展”表中的区划代码），"
+        "过期未完成（含无记录）为逾期。"
+    )
+    st.markdown(charts_targets.task_rows_html(tasks), unsafe_allow_html=True)
+    with st.expander("表格：本镇街任务"):
+        ui.table(tasks, f"{town['town_name']}_任务_{year}", key="town_tasks_t")
 
 left, right = st.columns(2)
 with left:
