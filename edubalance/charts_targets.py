@@ -229,7 +229,11 @@ def target_card(
         facts.append(f"期限：{deadline}")
         if trend:
             trend = f'<div style="font-size:0.72rem;color:#777">{label}</div>{trend}'
-    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year) if year is not None else ""
+    late = (
+        progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year, row.get("deadline"))
+        if year is not None
+        else ""
+    )
     if late:
         color = "#1b5e20" if late.endswith("补齐") else "#b71c1c"
         facts.append(f'<b style="color:{color}">{_esc(late)}</b>')
@@ -276,7 +280,7 @@ def attention_html(items: Sequence[dict], year: int, limit: int = 12) -> str:
                 f"全市现值 {_esc(progress.format_value(a.get('value'), a.get('unit')))}"
                 f"（目标 {_esc(progress.format_goal(a.get('comparator'), a.get('goal'), a.get('unit')))}）"
             )
-        late = progress.catch_up_note(a.get("met_year"), a.get("overdue_since"), year)
+        late = progress.catch_up_note(a.get("met_year"), a.get("overdue_since"), year, a.get("deadline"))
         late = f' <b style="color:#b71c1c">{_esc(late)}</b>' if late else ""
         owner_note = a.get("owner_note")
         owner_note = f"（{tagged(owner_note)}）" if _ours(owner_note) else ""
@@ -755,7 +759,7 @@ def town_verdict_html(row: dict | None, year: int) -> str:
     word and “逾期N年” / “N年补齐” (empty when targets_status has no row for the town)."""
     if not row:
         return ""
-    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year)
+    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year, row.get("deadline"))
     late = f' <b style="color:{"#1b5e20" if late.endswith("补齐") else "#b71c1c"}">{_esc(late)}</b>' if late else ""
     return f"　方案结论：{chip(row['status_2025'], '2025')}{late}"
 
@@ -766,7 +770,7 @@ def town_target_html(row: dict, year: int) -> str:
     goal = progress.format_goal(row.get("comparator"), row.get("goal"), row.get("unit"))
     deadline = row.get("deadline_note")
     deadline = tagged(deadline) if not progress.missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
-    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year)
+    late = progress.catch_up_note(row.get("met_year"), row.get("overdue_since"), year, row.get("deadline"))
     late = f' <b style="color:{"#1b5e20" if late.endswith("补齐") else "#b71c1c"}">{_esc(late)}</b>' if late else ""
     return (
         f'<div style="margin:4px 0">{chip(row["status_2025"], "2025")}{chip(row["status_2027"], "2027")}'

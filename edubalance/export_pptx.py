@@ -362,7 +362,8 @@ def _targets_from_status(ts: pd.DataFrame, ctx: DeckContext) -> Section:
                 "内容": (r.wording[:18] + "…") if len(r.wording) > 19 else r.wording,
                 "2025年": r.status_2025,
                 "2027年": r.status_2027,
-                "逾期": progress.catch_up_note(r.met_year, r.overdue_since, ctx.year) or "—",
+                "逾期": progress.catch_up_note(r.met_year, r.overdue_since, ctx.year, getattr(r, "deadline", None))
+                or "—",
                 "未达标单位": f"{r.units - r.status_2025_met}/{r.units}" if r.units > 1 else "—",
             }
         )
@@ -1057,7 +1058,10 @@ def town_sections(fetch: Fetch, year: int, town_code: str, ctx: DeckContext | No
                         f"（{note}）"
                         if (
                             note := progress.catch_up_note(
-                                getattr(r, "met_year", None), getattr(r, "overdue_since", None), year
+                                getattr(r, "met_year", None),
+                                getattr(r, "overdue_since", None),
+                                year,
+                                getattr(r, "deadline", None),
                             )
                         )
                         else ""

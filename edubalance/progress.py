@@ -435,14 +435,18 @@ def _target_number(target_id: str) -> tuple[int, str, int]:
     return (0 if head == "T" else 1, head, int(digits) if digits else 0)
 
 
-def catch_up_note(met_year, overdue_since, data_year: int) -> str:
+def catch_up_note(met_year, overdue_since, data_year: int, deadline=None) -> str:
     """“2026年补齐” when a target missed its deadline and was met later; “逾期N年” (data year −
-    the missed deadline) while it is still unmet; “到期未达标” in the deadline year itself."""
+    the missed deadline) while it is still unmet; “到期未达标” in the deadline year itself.
+    A standing requirement (deadline 持续/每学年) has no due date to be late for: its 2025
+    column judges the 2025 figure, so it reads “2025年起未达标” instead of “逾期N年”."""
     if missing(overdue_since):
         return ""
     due = int(overdue_since)
     if not missing(met_year) and int(met_year) > due:
         return f"{int(met_year)}年补齐"
+    if deadline is not None and not missing(deadline) and parse_deadline(deadline) is None:
+        return f"{due}年起未达标"
     late = int(data_year) - due
     return f"逾期{late}年" if late > 0 else f"{due}年到期未达标"
 

@@ -146,3 +146,12 @@ def test_card_shows_deadline_note_measure_note_and_catch_up():
     assert "只测量了“两个不低于或高于”中的一半" in card and "附件1·第1条" in card
     assert "逾期1年" in card and "2027预判" in card and "2025 未按期达标" in card
     assert "逾期后补齐：丁镇（2026年补齐）" in card
+
+
+def test_catch_up_note_standing_requirement_is_not_late():
+    # 持续 / 每学年 targets have no due date: the 2025 column judges the 2025 figure, so an
+    # unmet one is “2025年起未达标”, never “逾期N年”; a dated target still reads 逾期N年.
+    assert progress.catch_up_note(None, 2025, 2026, "持续") == "2025年起未达标"
+    assert progress.catch_up_note(None, 2025, 2026, "每学年") == "2025年起未达标"
+    assert progress.catch_up_note(2026, 2025, 2026, "持续") == "2026年补齐"
+    assert progress.catch_up_note(None, 2025, 2026, "2025") == "逾期1年"
