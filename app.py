@@ -4,6 +4,7 @@ import streamlit as st
 
 from edubalance.bootstrap import ensure_database
 from edubalance.navigation import PAGES
+from edubalance.page_guard import run_guarded
 
 st.set_page_config(page_title="城乡教育均衡监测看板", page_icon="static/favicon.png", layout="wide")
 
@@ -21,4 +22,5 @@ for spec in PAGES:
 # (方法说明, 登录, 数据管理) behind "View 3 more".
 page = st.navigation(sections, expanded=True)
 st.sidebar.caption("城乡教育均衡监测看板")
-page.run()
+# An exception in a page: a Chinese message with an error id, the traceback in the server log.
+run_guarded(page.run, where=page.url_path)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from edubalance import auth, importer, quality, restore, template, ui
 from edubalance.db import signature
+from edubalance.safe_text import md
 from edubalance.schema import TASK_STATUSES
 
 st.title("数据管理")
@@ -18,11 +19,11 @@ if not st.session_state.get("is_admin") or not auth.is_configured():
 ui.banner()
 admin = st.session_state.get("admin_name") or "管理员"
 db = ui.database()
-st.caption(f"操作人：{admin}（记入导入日志）")
+st.caption(f"操作人：{md(admin)}（记入导入日志）")
 
 flash = st.session_state.pop("admin_flash", None)
 if flash:
-    st.success(flash, icon=":material/check_circle:")
+    st.success(md(flash), icon=":material/check_circle:")
 
 
 @st.cache_resource(show_spinner="正在读取上传的文件……", max_entries=4)
@@ -90,7 +91,7 @@ with tab_import:
         c[1].metric("错误", n_errors, border=True)
         c[2].metric("警告", n_warnings, border=True)
         if upload.rows:
-            st.caption("读取到：" + "，".join(f"{k} {v} 行" for k, v in upload.rows.items()))
+            st.caption("读取到：" + "，".join(f"{md(k)} {v} 行" for k, v in upload.rows.items()))
         if n_errors:
             st.error(
                 f"发现 {n_errors} 个错误，整个文件不会导入，数据库未作任何改动。请按下表修改后重新上传。",
@@ -169,7 +170,7 @@ with tab_history:
             if result.ok:
                 _changed(f"已恢复为 {label.split(' · ')[0]}。")
             else:
-                st.error("；".join(p.reason for p in result.problems.errors))
+                st.error(md("；".join(p.reason for p in result.problems.errors)))
 
 with tab_quality:
     st.subheader("数据质量检查")
@@ -215,4 +216,4 @@ with tab_tasks:
             if result.ok:
                 _changed(f"已更新任务 {target}：{now_status or '（无记录）'} → {status}。")
             else:
-                st.error("未保存：" + "；".join(p.reason for p in result.problems.errors))
+                st.error("未保存：" + md("；".join(p.reason for p in result.problems.errors)))

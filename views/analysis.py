@@ -6,6 +6,7 @@ import streamlit as st
 
 from edubalance import analytics, ui
 from edubalance import charts_analytics as cha
+from edubalance.safe_text import md
 
 year = ui.year_filter()
 stage = ui.stage_filter(options=ui.COMPULSORY)
@@ -69,7 +70,7 @@ with tab_theil:
 with tab_drivers:
     if _open(tab_drivers):
         contrib = ui.query("cv_contributions", year=year, stage=stage, indicator=indicator, town="")
-        st.subheader(f"{names.get(indicator, '')}：各校对全市差异系数的贡献")
+        st.subheader(f"{md(names.get(indicator, ''))}：各校对全市差异系数的贡献")
         if len(contrib):
             first = contrib.iloc[0]
             st.markdown(
@@ -173,7 +174,7 @@ with tab_proj:
     if _open(tab_proj):
         proj = ui.query("town_projection", stage=stage, indicator=indicator, town="")
         summary = ui.computed(analytics.projection_summary, proj)
-        st.subheader(f"{names.get(indicator, '')}：如果保持现有趋势")
+        st.subheader(f"{md(names.get(indicator, ''))}：如果保持现有趋势")
         st.caption(
             "各镇街按在校生加权的指标值（ΣR/ΣP），对已有学年做线性拟合（至少3个学年），外推到2025、2027学年；"
             "不是预测模型，只说明“照此趋势”会到哪里。"

@@ -6,6 +6,7 @@ import uuid
 import streamlit as st
 
 from edubalance import auth, ui
+from edubalance.safe_text import md
 
 st.title("管理员登录")
 ui.banner()
@@ -24,7 +25,7 @@ def _link_to_admin() -> None:
 
 
 if state.get("is_admin"):
-    st.success(f"已以管理员身份登录：{state.get('admin_name', '')}。登录只在本浏览器会话内有效。")
+    st.success(f"已以管理员身份登录：{md(state.get('admin_name', ''))}。登录只在本浏览器会话内有效。")
     _link_to_admin()
     if st.button("退出登录", key="logout"):
         state["is_admin"] = False

@@ -5,6 +5,7 @@ from streamlit.errors import StreamlitAPIException
 
 from edubalance import charts, charts_targets, progress, registry, summaries, ui
 from edubalance.labels import labelled
+from edubalance.safe_text import md
 
 year = ui.year_filter()
 st.title("总览")
@@ -75,8 +76,8 @@ with left:
     ui.chart(ui.figure(charts.cv_bars, cv), key="ov_cv")
 with right:
     st.subheader("需补齐的镇")
-    st.markdown("**尚无公办寄宿制学校：** " + ("、".join(no_boarding) or "无"))
-    st.markdown("**尚无规范化公办中心幼儿园：** " + ("、".join(no_kg) or "无"))
+    st.markdown("**尚无公办寄宿制学校：** " + ("、".join(map(md, no_boarding)) or "无"))
+    st.markdown("**尚无规范化公办中心幼儿园：** " + ("、".join(map(md, no_kg)) or "无"))
     st.subheader("班额与校额")
     st.markdown(
         "超标准班额（" + "、".join(f"{r.stage}>{r.standard:.0f}人" for r in cls.itertuples()) + "）："
