@@ -31,20 +31,31 @@ _PUNCT = frozenset(string.punctuation)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
+# GFM turns "http://…", "www.…" and "a@b.c" in the text into links after escapes are resolved
+# (a find-and-replace over the parsed text), so backslashes alone do not stop it. An invisible
+# WORD JOINER inside each such pattern does: it is neither a word character nor whitespace.
+_WJ = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(https?)(?=:)|(www)(?=\.)|(?=@)")
+
+
 def _flat(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return _CONTROL.sub(" ", str(value))
 
 
+def _unlinked(text: str) -> str:
+    return _AUTOLINK.sub(lambda m: (m.group(0) or "") + _WJ, text)
+
+
 def md(value) -> str:
     """``value`` as Markdown that renders as exactly its text, on one line."""
-    return "".join("\\" + ch if ch in _PUNCT else ch for ch in _flat(value))
+    return "".join("\\" + ch if ch in _PUNCT else ch for ch in _unlinked(_flat(value)))
 
 
 def html_text(value) -> str:
     """``value`` as HTML text that shows literally, also where Streamlit runs Markdown over the HTML."""
-    return "".join(f"&#{ord(ch)};" if ch in _PUNCT else ch for ch in _flat(value))
+    return "".join(f"&#{ord(ch)};" if ch in _PUNCT else ch for ch in _unlinked(_flat(value)))
 
 
 def md_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -122,6 +133,15 @@ def escape_figure(fig):
 # becomes a live formula, "http://…" a hyperlink and "12" a number). Numbers written as
 # numbers stay numbers.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def sheet_name(title, limit: int = 31) -> str:
+    """A worksheet name Excel accepts made from a title that may hold data text: at most
+    ``limit`` characters, no ``[ ] : * ? / \\``, no apostrophe at either end, never empty."""
+    name = _SHEET_FORBIDDEN.sub("_", _flat(title))[:limit].strip().strip("'")
+    return name or "数据"
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import streamlit as st
 from . import db as dbmod
 from .labels import labelled
 from .paths import db_path
-from .safe_text import XLSX_OPTIONS, csv_safe, escape_figure
+from .safe_text import XLSX_OPTIONS, csv_safe, escape_figure, sheet_name
 from .schema import STAGES
 
 COMPULSORY = ("小学", "初中")
@@ -134,7 +134,7 @@ def banner(year: int | None = None) -> None:
 def to_xlsx_bytes(df: pd.DataFrame, title: str) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xw:
-        sheet = (title[:28] or "数据").replace("/", "_")
+        sheet = sheet_name(title, 28)
         df.to_excel(xw, sheet_name=sheet, index=False, startrow=1)
         xw.sheets[sheet].write(0, 0, title)
     return buf.getvalue()
