@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from . import progress
 from .charts import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, _layout
+from .safe_text import html_text
 
 # Status colours (text, background): green met, blue on track, orange too slow, red wrong way,
 # purple overdue, grey no data. The same hues are used in chips and in bars.
@@ -45,7 +46,9 @@ def _room(*groups, pad: float = 1.2) -> list[float] | None:
 
 
 def _esc(v) -> str:
-    return "" if progress.missing(v) else html.escape(str(v))
+    # html_text, not html.escape: the cards go through Markdown too (a blank line in a name
+    # would end the HTML block, and Markdown would then link bare URLs).
+    return "" if progress.missing(v) else html_text(v)
 
 
 def chip(status: str, prefix: str = "") -> str:

@@ -102,7 +102,13 @@ def escape_figure(fig):
     Titles, annotations and hover templates are written by the chart code (with tags on
     purpose); a builder that puts data text into them wraps it in ``plot_text``. Marks the
     figure so that a second call is a no-op (escaping twice would show ``&amp;lt;``)."""
-    if getattr(fig, "_eb_text_safe", False):
+    from plotly.basedatatypes import BaseFigure
+
+    if isinstance(fig, (list, tuple)):  # a builder may return several figures (or none)
+        for f in fig:
+            escape_figure(f)
+        return fig
+    if not isinstance(fig, BaseFigure) or getattr(fig, "_eb_text_safe", False):
         return fig
     for trace in fig.data:
         for attr in _TRACE_TEXT:
