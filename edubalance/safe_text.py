@@ -83,6 +83,19 @@ _TRACE_TEXT = ("x", "y", "text", "hovertext", "customdata", "labels", "parents",
 _AXIS_TEXT = ("categoryarray", "ticktext")
 
 
+_MARKUP = re.compile(r"[<>&]")
+
+
+def _needs_escaping(value) -> bool:
+    if isinstance(value, str):
+        return _MARKUP.search(value) is not None
+    if isinstance(value, (list, tuple)):
+        return any(_needs_escaping(v) for v in value)
+    if hasattr(value, "dtype") and getattr(value, "ndim", 0) >= 1 and value.dtype.kind in "OU":
+        return any(_needs_escaping(v) for v in value.ravel().tolist())
+    return False
+
+
 def _escaped(value):
     if isinstance(value, str):
         return plot_text(value)
@@ -116,18 +129,16 @@ def escape_figure(fig):
                 value = trace[attr]
             except (KeyError, ValueError):
                 continue
-            if value is None:
-                continue
-            new = _escaped(value)
-            if new is not value:
-                trace[attr] = new
+            # Re-assigning makes Plotly validate the whole array again: only when text changes.
+            if value is not None and _needs_escaping(value):
+                trace[attr] = _escaped(value)
     layout = fig.layout
     for name in layout:
         if name.startswith(("xaxis", "yaxis")) or name in ("polar", "ternary"):
             axis = layout[name]
             for attr in _AXIS_TEXT:
                 value = getattr(axis, attr, None) if hasattr(axis, attr) else None
-                if value is not None:
+                if value is not None and _needs_escaping(value):
                     axis[attr] = _escaped(value)
     fig._eb_text_safe = True
     return fig
