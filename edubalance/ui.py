@@ -12,7 +12,7 @@ import streamlit as st
 from . import db as dbmod
 from .labels import labelled
 from .paths import db_path
-from .safe_text import XLSX_OPTIONS, csv_safe, escape_figure, sheet_name
+from .safe_text import XLSX_OPTIONS, csv_safe, escape_figure, md, sheet_name
 from .schema import STAGES
 
 COMPULSORY = ("小学", "初中")
@@ -96,7 +96,9 @@ def url_choice(label: str, options, param: str, *, key: str, default=None, forma
     current = _param(param, options, default if default in options else options[0])
     widget = where.radio if radio else where.selectbox
     kw = {"horizontal": True} if radio else {}
-    value = widget(label, options, index=options.index(current), format_func=format_func, key=key, **kw)
+    # Radio options render Markdown (select box options are plain text and stay unescaped).
+    shown = (lambda o: md(format_func(o))) if radio else format_func
+    value = widget(label, options, index=options.index(current), format_func=shown, key=key, **kw)
     st.query_params[param] = str(value)
     return value
 

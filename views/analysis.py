@@ -124,7 +124,7 @@ with tab_whatif:
             for i, key in enumerate(chosen):
                 info = analytics.measure_info(measures[key])
                 amounts[key] = cols[i % len(cols)].number_input(
-                    f"{info['measure_name']}（{info['cost_unit']}/校）",
+                    f"{md(info['measure_name'])}（{md(info['cost_unit'])}/校）",
                     min_value=0.0,
                     value=1.0,
                     step=1.0,
