@@ -8,7 +8,9 @@ from edubalance.page_guard import run_guarded
 
 st.set_page_config(page_title="城乡教育均衡监测看板", page_icon="static/favicon.png", layout="wide")
 
-ensure_database()
+# A database that cannot be opened or refreshed: the same Chinese message with an error id.
+if run_guarded(ensure_database, where="ensure_database"):
+    st.stop()
 
 sections: dict[str, list] = {}
 for spec in PAGES:

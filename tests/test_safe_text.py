@@ -305,3 +305,14 @@ def test_sheet_names_from_data_text_are_valid():
     assert sheet_name('=HYPERLINK("http://x","t")', 28) == '=HYPERLINK("http___x","t")'
     assert sheet_name("'甲'") == "甲" and sheet_name("") == "数据" and sheet_name("a[1]*?\\b") == "a_1____b"
     assert len(sheet_name("镇" * 40)) == 31
+
+
+def test_app_with_an_unreadable_database_shows_the_chinese_message(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"not a database, " * 2000)
+    monkeypatch.setenv("EDUBALANCE_DB", str(bad))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and re.search(r"错误编号 [0-9a-f]{10}", at.error[0].value)
+    assert "IOException" not in at.error[0].value and str(bad) not in at.error[0].value
