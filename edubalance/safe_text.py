@@ -20,6 +20,7 @@ backslashes would show).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import string
@@ -159,6 +160,37 @@ def sheet_name(title, limit: int = 31) -> str:
     ``limit`` characters, no ``[ ] : * ? / \\``, no apostrophe at either end, never empty."""
     name = _SHEET_FORBIDDEN.sub("_", _flat(title))[:limit].strip().strip("'")
     return name or "数据"
+
+
+@functools.cache
+def _chart_data_class():
+    from contextlib import contextmanager
+
+    import xlsxwriter
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+    from pptx.util import lazyproperty
+
+    class TextSafeWriter(CategoryWorkbookWriter):
+        @contextmanager
+        def _open_worksheet(self, xlsx_file):
+            workbook = xlsxwriter.Workbook(xlsx_file, {"in_memory": True, **XLSX_OPTIONS})
+            worksheet = workbook.add_worksheet()
+            yield workbook, worksheet
+            workbook.close()
+
+    class TextSafeCategoryChartData(CategoryChartData):
+        @lazyproperty
+        def _workbook_writer(self):
+            return TextSafeWriter(self)
+
+    return TextSafeCategoryChartData
+
+
+def category_chart_data(**kwargs):
+    """python-pptx ``CategoryChartData`` whose embedded workbook (PowerPoint's 编辑数据) writes
+    category and series names as text: python-pptx's own writer turns "=…" into a formula."""
+    return _chart_data_class()(**kwargs)
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -316,3 +316,37 @@ def test_app_with_an_unreadable_database_shows_the_chinese_message(tmp_path, mon
     assert not at.exception
     assert len(at.error) == 1 and re.search(r"错误编号 [0-9a-f]{10}", at.error[0].value)
     assert "IOException" not in at.error[0].value and str(bad) not in at.error[0].value
+
+
+def test_pptx_chart_workbook_writes_category_names_as_text():
+    from edubalance.safe_text import category_chart_data
+
+    data = category_chart_data(number_format="0.0")
+    data.categories = [FORMULA, "乙镇"]
+    data.add_series('=HYPERLINK("http://evil.example","s")', (1.5, -2.0))
+    rows = _cells(data._workbook_writer.xlsx_blob)
+    _assert_text_cell(rows[0][1], '=HYPERLINK("http://evil.example","s")')
+    _assert_text_cell(rows[1][0], FORMULA)
+    assert [rows[1][1].value, rows[2][1].value] == [1.5, -2.0] and rows[2][1].data_type == "n"
+
+
+def test_deck_chart_workbooks_hold_hostile_names_as_text():
+    import zipfile
+
+    from edubalance import export_pptx
+
+    ctx = export_pptx.DeckContext(2025, "测试县", "990101", False, "", 2025, 2025)
+    chart = export_pptx.ChartSpec(
+        source="town_gaps|year=2025",
+        title="各镇街",
+        categories=[TOWN_NAMES["990101102000"], TOWN_NAMES["990101001000"]],
+        series={'=HYPERLINK("http://evil.example","s")': [1.5, -2.0]},
+    )
+    deck = export_pptx.render_pptx([export_pptx.Section(key="t", title="镇街", charts=[chart])], ctx).data
+    with zipfile.ZipFile(io.BytesIO(deck)) as z:
+        embedded = [n for n in z.namelist() if n.endswith(".xlsx")]
+        assert len(embedded) == 1
+        rows = _cells(z.read(embedded[0]))
+    _assert_text_cell(rows[1][0], TOWN_NAMES["990101102000"])
+    _assert_text_cell(rows[0][1], '=HYPERLINK("http://evil.example","s")')
+    assert [rows[1][1].value, rows[2][1].value] == [1.5, -2.0]
