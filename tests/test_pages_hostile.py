@@ -145,6 +145,12 @@ def test_page_renders_hostile_names_inert(env, page):
     assert_inert(at)
 
 
+@pytest.mark.parametrize("view", ["谁在拉大差异系数", "情景模拟", "趋势预测", "小规模学校筛查"])
+def test_analysis_tabs_render_hostile_names_inert(env, view):
+    at = run("views/analysis.py", view=view)  # only the open tab runs
+    assert_inert(at)
+
+
 def test_figures_carry_school_names_escaped(env):
     at = run("views/balance.py")
     strings = figure_strings(at)

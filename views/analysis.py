@@ -22,7 +22,7 @@ grouping = ui.url_choice(
 st.title("差距分析")
 ui.banner(year)
 st.caption(
-    f"{stage} · {names.get(indicator, '')} · 范围同差异系数（九年一贯制分学段，不足50人的教学点不计），"
+    f"{stage} · {md(names.get(indicator, ''))} · 范围同差异系数（九年一贯制分学段，不足50人的教学点不计），"
     "权重为在校生数。左侧可切换学年、学段、指标与分组。"
 )
 
