@@ -5,12 +5,15 @@ import streamlit as st
 from edubalance import session
 from edubalance.bootstrap import ensure_database
 from edubalance.navigation import PAGES, visible_pages
+from edubalance.page_guard import run_guarded
 from edubalance.private import restrict_umask
 
 st.set_page_config(page_title="城乡教育均衡监测看板", page_icon="static/favicon.png", layout="wide")
 
 restrict_umask()  # files this server creates (database, history, accounts): owner only
-ensure_database()
+# A database that cannot be opened or refreshed: the same Chinese message with an error id.
+if run_guarded(ensure_database, where="ensure_database"):
+    st.stop()
 
 # Checked on every rerun: a disabled account or an idle session ends here, before any page runs.
 account = session.current()
@@ -30,4 +33,5 @@ for spec in visible_pages(account, session.login_required()):
 # (方法说明, 登录, 数据管理) behind "View 3 more".
 page = st.navigation(sections, expanded=True)
 st.sidebar.caption("城乡教育均衡监测看板")
-page.run()
+# An exception in a page: a Chinese message with an error id, the traceback in the server log.
+run_guarded(page.run, where=page.url_path)

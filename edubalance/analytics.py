@@ -18,6 +18,7 @@ import pandas as pd
 from .geo import haversine_km
 from .labels import labelled
 from .metrics import weighted_cv
+from .safe_text import XLSX_OPTIONS, sheet_name
 from .schema import SHEETS_BY_KEY
 
 KEY = ["school_id", "stage"]
@@ -435,8 +436,8 @@ def theil_reading(row: pd.Series, grouping: str) -> str:
 def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     """An .xlsx with one sheet per frame, Chinese headers."""
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xw:
         for title, df in sheets.items():
-            name = title[:31].replace("/", "_") or "数据"
+            name = sheet_name(title)
             labelled(df).to_excel(xw, sheet_name=name, index=False)
     return buf.getvalue()

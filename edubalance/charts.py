@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .safe_text import plot_text
+
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 OK_COLOR = "#2e7d32"
 BAD_COLOR = "#c62828"
@@ -237,7 +239,7 @@ def category_bars(
                 + ("%{x:" if horizontal else "%{y:")
                 + value_format
                 + "}<extra>"
-                + name
+                + plot_text(name)
                 + "</extra>",
             )
         )

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .charts import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, _layout, short_name
+from .safe_text import plot_text
 
 BETWEEN_COLOR = "#1f5fa8"
 WITHIN_COLOR = "#90caf9"
@@ -224,7 +225,7 @@ def projection(proj: pd.DataFrame, towns: list[str], title: str | None = None) -
                 name=town,
                 legendgroup=town,
                 line=dict(color=color, width=3 if town == "全市" else 2),
-                hovertemplate="%{x}学年<br>实际 %{y:,.3f}<extra>" + town + "</extra>",
+                hovertemplate="%{x}学年<br>实际 %{y:,.3f}<extra>" + plot_text(town) + "</extra>",
             )
         )
         tr = g.dropna(subset=["trend"])
@@ -238,7 +239,7 @@ def projection(proj: pd.DataFrame, towns: list[str], title: str | None = None) -
                     legendgroup=town,
                     showlegend=False,
                     line=dict(color=color, dash="dash", width=1.5),
-                    hovertemplate="%{x}学年<br>趋势 %{y:,.3f}<extra>" + town + "</extra>",
+                    hovertemplate="%{x}学年<br>趋势 %{y:,.3f}<extra>" + plot_text(town) + "</extra>",
                 )
             )
             ahead = tr[tr["is_projection"]]
@@ -250,7 +251,7 @@ def projection(proj: pd.DataFrame, towns: list[str], title: str | None = None) -
                     legendgroup=town,
                     showlegend=False,
                     marker=dict(color=color, symbol="diamond-open", size=10, line=dict(width=2)),
-                    hovertemplate="%{x}学年（外推）<br>%{y:,.3f}<extra>" + town + "</extra>",
+                    hovertemplate="%{x}学年（外推）<br>%{y:,.3f}<extra>" + plot_text(town) + "</extra>",
                 )
             )
     std = d["standard"].dropna()

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from . import progress
 from .charts import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, _layout
+from .safe_text import html_text, md
 
 # Status colours (text, background, border): green met or done, blue on track or in progress,
 # orange too slow, red wrong way; a missed deadline (未按期达标, 逾期) is a final verdict and
@@ -54,7 +55,9 @@ def _room(*groups, pad: float = 1.2) -> list[float] | None:
 
 
 def _esc(v) -> str:
-    return "" if progress.missing(v) else html.escape(str(v))
+    # html_text, not html.escape: the cards go through Markdown too (a blank line in a name
+    # would end the HTML block, and Markdown would then link bare URLs).
+    return "" if progress.missing(v) else html_text(v)
 
 
 def chip(status: str, prefix: str = "") -> str:
@@ -145,8 +148,9 @@ UNIT_WORDS = {
 
 def tagged(text) -> str:
     """Escaped text with our conventions' “[D]” set off as a grey tag (the plan is silent there)."""
+    # html_text writes the brackets as character references, so look for its escaped form.
     return _esc(text).replace(
-        "[D]",
+        html_text("[D]"),
         '<span title="方案未明示，为本看板的约定" style="font-size:0.72rem;color:#6b7280;'
         'border:1px solid #cbd5e1;border-radius:4px;padding:0 3px;margin-left:2px">[D]</span>',
     )
@@ -744,14 +748,6 @@ def town_shortfall_lines(short: pd.DataFrame, keys: dict[str, str] | None = None
 def _short(text, n: int) -> str:
     text = "" if progress.missing(text) else str(text)
     return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def md(text) -> str:
-    """Text safe inside Streamlit Markdown (HTML escaped, Markdown markers neutralised)."""
-    out = _esc(text)
-    for ch in "*_`[]#|~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
 
 
 def town_verdict_html(row: dict | None, year: int) -> str:

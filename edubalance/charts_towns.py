@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from . import geo
 from .charts import AREA_COLORS, BAD_COLOR, FONT, NEUTRAL, OK_COLOR, _layout, short_name
 from .charts_map import NO_DATA_COLOR, _bounds, _marker_sizes, _note, town_map
+from .safe_text import plot_text
 
 # School points by the 6-of-7 rule; 不参评 = not assessed (学前/高中 segments, special schools…).
 COMPLIANCE_COLORS = {"达标": OK_COLOR, "未达标": BAD_COLOR, "不参评": "#8d8d8d"}
@@ -263,7 +264,7 @@ def _finish_map(fig: go.Figure, dropped: int, no_zone: list[str]) -> go.Figure:
     if dropped:
         notes.append(f"{dropped}所学校坐标缺失或在县域外，未绘制")
     if no_zone:
-        notes.append("无驻地坐标、未划范围：" + "、".join(no_zone) + "（学校仍绘出）")
+        notes.append("无驻地坐标、未划范围：" + "、".join(map(plot_text, no_zone)) + "（学校仍绘出）")
     annotations = list(fig.layout.annotations)
     for i, text in enumerate(notes):
         annotations.append(_note(text, 0.0, "left", y=0.05 * (i + 1)))

@@ -1,4 +1,9 @@
-"""Command line: python -m edubalance build|check|import|query|export|bench (DESIGN.md §3.1)."""
+"""Command line: python -m edubalance build|check|import|query|export|bench (DESIGN.md §3.1).
+
+``query --format csv`` and ``--format json`` are machine output: cells are written as they are
+in the database. Unlike the pages' "下载 CSV" (edubalance.safe_text.csv_safe), text that starts
+with = + - @ is NOT prefixed with ', so a spreadsheet opening this CSV may run it as a formula.
+"""
 
 from __future__ import annotations
 

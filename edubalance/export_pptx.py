@@ -1499,11 +1499,13 @@ class DeckWriter:
         set_font(run.font, size, bold, color)
 
     def chart(self, slide, spec: ChartSpec, x, y, w, h):
-        from pptx.chart.data import CategoryChartData
         from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
         from pptx.util import Inches, Pt
 
-        data = CategoryChartData(number_format=spec.number_format)
+        from .safe_text import category_chart_data
+
+        # Text-safe: the chart's embedded workbook must not turn a town named "=…" into a formula.
+        data = category_chart_data(number_format=spec.number_format)
         data.categories = spec.categories
         for name, values in spec.series.items():
             data.add_series(name, values)

@@ -25,6 +25,7 @@ import pandas as pd
 from . import db as dbmod
 from . import progress, registry
 from .labels import COLUMN_LABELS
+from .safe_text import XLSX_OPTIONS
 from .schema import STAGES
 
 log = logging.getLogger(__name__)
@@ -332,7 +333,7 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
     import xlsxwriter
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, **XLSX_OPTIONS})
     base = {"font_name": "Microsoft YaHei", "font_size": 10}
     f_title = wb.add_format({**base, "bold": True, "font_size": 13, "font_color": "#1F5FA8"})
     f_head = wb.add_format(

@@ -12,6 +12,7 @@ import streamlit as st
 from . import db as dbmod
 from .labels import labelled
 from .paths import db_path
+from .safe_text import XLSX_OPTIONS, csv_safe, escape_figure, md, sheet_name
 from .schema import STAGES
 
 COMPULSORY = ("小学", "初中")
@@ -95,7 +96,9 @@ def url_choice(label: str, options, param: str, *, key: str, default=None, forma
     current = _param(param, options, default if default in options else options[0])
     widget = where.radio if radio else where.selectbox
     kw = {"horizontal": True} if radio else {}
-    value = widget(label, options, index=options.index(current), format_func=format_func, key=key, **kw)
+    # Radio options render Markdown (select box options are plain text and stay unescaped).
+    shown = (lambda o: md(format_func(o))) if radio else format_func
+    value = widget(label, options, index=options.index(current), format_func=shown, key=key, **kw)
     st.query_params[param] = str(value)
     return value
 
@@ -132,11 +135,18 @@ def banner(year: int | None = None) -> None:
 
 def to_xlsx_bytes(df: pd.DataFrame, title: str) -> bytes:
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
-        sheet = (title[:28] or "数据").replace("/", "_")
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xw:
+        sheet = sheet_name(title, 28)
         df.to_excel(xw, sheet_name=sheet, index=False, startrow=1)
         xw.sheets[sheet].write(0, 0, title)
     return buf.getvalue()
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for a person with a spreadsheet: UTF-8 with BOM (Excel shows Chinese), and text
+    cells that a spreadsheet would run as a formula prefixed with ' (numbers untouched).
+    ``python -m edubalance query --format csv`` is machine output and stays raw."""
+    return csv_safe(df).to_csv(index=False).encode("utf-8-sig")
 
 
 # Rows a table sends to the browser. Beyond this a page carries megabytes nobody scrolls
@@ -182,7 +192,7 @@ def table(
     )
     c2.download_button(
         "下载 CSV",
-        lambda: df.to_csv(index=False).encode("utf-8-sig"),
+        lambda: to_csv_bytes(df),
         file_name=f"{title}.csv",
         mime="text/csv",
         key=f"csv_{key}",
@@ -192,7 +202,7 @@ def table(
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _figure(_builder, name: str, args: tuple, kwargs: tuple):
-    return _builder(*args, **dict(kwargs))
+    return escape_figure(_builder(*args, **dict(kwargs)))
 
 
 def figure(builder, *args, **kwargs):
@@ -228,6 +238,8 @@ def computed(fn, *args, **kwargs):
 
 def chart(fig, key: str, *, on_select="ignore", selection_mode=("points", "box", "lasso")):
     # on_select="rerun" returns the selection (town maps open 镇街详情 on a click).
+    # Data text in traces and category axes is escaped once per figure (Plotly renders tags).
+    escape_figure(fig)
     return st.plotly_chart(
         fig,
         width="stretch",

@@ -8,6 +8,7 @@ import streamlit as st
 from edubalance import accounts, importer, permissions, quality, restore, session, template, ui
 from edubalance import history as versions_store
 from edubalance.db import signature
+from edubalance.safe_text import md
 from edubalance.schema import TASK_STATUSES
 
 st.title("数据管理")
@@ -22,7 +23,7 @@ admin = account.name
 db = ui.database()
 store = session.store()
 st.caption(
-    f"操作人：{admin}（{account.role_zh}"
+    f"操作人：{md(admin)}（{account.role_zh}"
     + (f"，限县级区划代码 {account.county}" if account.county else "")
     + "；每次操作记入导入日志和审计日志）"
 )
@@ -38,7 +39,7 @@ def _county_refusal(counties) -> str | None:
 
 flash = st.session_state.pop("admin_flash", None)
 if flash:
-    st.success(flash, icon=":material/check_circle:")
+    st.success(md(flash), icon=":material/check_circle:")
 
 
 @st.cache_resource(show_spinner="正在读取上传的文件……", max_entries=4)
@@ -113,7 +114,7 @@ with tab_import:
         c[1].metric("错误", n_errors, border=True)
         c[2].metric("警告", n_warnings, border=True)
         if upload.rows:
-            st.caption("读取到：" + "，".join(f"{k} {v} 行" for k, v in upload.rows.items()))
+            st.caption("读取到：" + "，".join(f"{md(k)} {v} 行" for k, v in upload.rows.items()))
         if n_errors:
             st.error(
                 f"发现 {n_errors} 个错误，整个文件不会导入，数据库未作任何改动。请按下表修改后重新上传。",
@@ -232,7 +233,7 @@ with tab_history:
                     if result.ok:
                         _changed(f"已恢复为 {label.split(' · ')[0]}。")
                     else:
-                        st.error("；".join(p.reason for p in result.problems.errors))
+                        st.error(md("；".join(p.reason for p in result.problems.errors)))
 
 with tab_quality:
     st.subheader("数据质量检查")
@@ -281,7 +282,7 @@ with tab_tasks:
             if result.ok:
                 _changed(f"已更新任务 {target}：{now_status or '（无记录）'} → {status}。")
             else:
-                st.error("未保存：" + "；".join(p.reason for p in result.problems.errors))
+                st.error("未保存：" + md("；".join(p.reason for p in result.problems.errors)))
 
 for tab in tab_audit:  # 管理员 only
     with tab:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from edubalance import analytics, ui
 from edubalance import charts_analytics as cha
+from edubalance.safe_text import md
 
 year = ui.year_filter()
 stage = ui.stage_filter(options=ui.COMPULSORY)
@@ -21,7 +22,7 @@ grouping = ui.url_choice(
 st.title("差距分析")
 ui.banner(year)
 st.caption(
-    f"{stage} · {names.get(indicator, '')} · 范围同差异系数（九年一贯制分学段，不足50人的教学点不计），"
+    f"{stage} · {md(names.get(indicator, ''))} · 范围同差异系数（九年一贯制分学段，不足50人的教学点不计），"
     "权重为在校生数。左侧可切换学年、学段、指标与分组。"
 )
 
@@ -69,7 +70,7 @@ with tab_theil:
 with tab_drivers:
     if _open(tab_drivers):
         contrib = ui.query("cv_contributions", year=year, stage=stage, indicator=indicator, town="")
-        st.subheader(f"{names.get(indicator, '')}：各校对全市差异系数的贡献")
+        st.subheader(f"{md(names.get(indicator, ''))}：各校对全市差异系数的贡献")
         if len(contrib):
             first = contrib.iloc[0]
             st.markdown(
@@ -123,7 +124,7 @@ with tab_whatif:
             for i, key in enumerate(chosen):
                 info = analytics.measure_info(measures[key])
                 amounts[key] = cols[i % len(cols)].number_input(
-                    f"{info['measure_name']}（{info['cost_unit']}/校）",
+                    f"{md(info['measure_name'])}（{md(info['cost_unit'])}/校）",
                     min_value=0.0,
                     value=1.0,
                     step=1.0,
@@ -173,7 +174,7 @@ with tab_proj:
     if _open(tab_proj):
         proj = ui.query("town_projection", stage=stage, indicator=indicator, town="")
         summary = ui.computed(analytics.projection_summary, proj)
-        st.subheader(f"{names.get(indicator, '')}：如果保持现有趋势")
+        st.subheader(f"{md(names.get(indicator, ''))}：如果保持现有趋势")
         st.caption(
             "各镇街按在校生加权的指标值（ΣR/ΣP），对已有学年做线性拟合（至少3个学年），外推到2025、2027学年；"
             "不是预测模型，只说明“照此趋势”会到哪里。"

@@ -11,6 +11,7 @@ import streamlit as st
 
 from edubalance import charts, export_pptx, export_xlsx, ui
 from edubalance import db as dbmod
+from edubalance.safe_text import html_text, md, md_frame, plot_text
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,6 +71,7 @@ def _set_present(on: bool) -> None:
 def _styled(df, bad):
     """Rows the deck marks in red, marked red on screen too."""
     flags = list(bad or [])
+    df = md_frame(df)  # st.table renders Markdown in every cell
     return df.style.hide(axis="index").apply(
         lambda r: ["color: #c62828" if r.name < len(flags) and flags[r.name] else "" for _ in r], axis=1
     )
@@ -77,7 +79,7 @@ def _styled(df, bad):
 
 def _bullets(items: list[str]) -> None:
     if items:
-        st.markdown("\n".join(f"- {b}" for b in items))
+        st.markdown("\n".join(f"- {md(b)}" for b in items))
 
 
 def render_section(sec: export_pptx.Section, big: bool) -> None:
@@ -85,14 +87,14 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
     font = 19 if big else 13
     h = "#" if big else "##"
     if sec.kind == "title":
-        st.markdown(f"{h} {sec.title}")
-        st.markdown(f"#{h} {sec.subtitle}")
+        st.markdown(f"{h} {md(sec.title)}")
+        st.markdown(f"#{h} {md(sec.subtitle)}")
         for b in sec.bullets:
-            st.markdown(b)
+            st.markdown(md(b))
         return
-    st.markdown(f"{h} {sec.title}")
+    st.markdown(f"{h} {md(sec.title)}")
     if sec.subtitle:
-        st.markdown(f'<div class="eb-subtitle">\n\n{sec.subtitle}\n\n</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="eb-subtitle">\n\n{md(sec.subtitle)}\n\n</div>', unsafe_allow_html=True)
     table = sec.table if sec.table is not None and len(sec.table) else None
     figs = [
         charts.category_bars(
@@ -104,7 +106,7 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
             bad=c.bad,
             reference=c.reference,
             reference_label=c.reference_label,
-            title=c.title,
+            title=plot_text(c.title),
             font_size=font,
             height=(600 if big else None) if c.horizontal else (520 if big else 420),
         )
@@ -120,7 +122,7 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
                 fig.update_layout(height=680 if big else 560)
                 ui.chart(fig, key=f"exp_map_{sec.key}")
             else:
-                st.info(sec.figure_note)
+                st.info(md(sec.figure_note))
         with right:
             _bullets(sec.bullets)
     elif table is not None and figs:
@@ -151,7 +153,7 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
             for i, c in enumerate(sec.charts):
                 ui.table(c.frame(), f"{c.title}_{year}"[:28], key=f"exp_t_{sec.key}_{i}")
     if sec.source:
-        st.caption(sec.source)
+        st.caption(md(sec.source))
 
 
 year = ui.year_filter()
@@ -170,7 +172,7 @@ slide = min(max(st.session_state["exp_slide"], 1), total)
 if present:
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     top = st.columns([5, 1, 1, 1], vertical_alignment="center")
-    top[0].caption(f"{ctx.county} · {ui.school_year_label(year)} · 第 {slide}/{total} 页 · 演示模式")
+    top[0].caption(f"{md(ctx.county)} · {ui.school_year_label(year)} · 第 {slide}/{total} 页 · 演示模式")
     top[1].button(
         "◀ 上一页", key="exp_prev", disabled=slide <= 1, on_click=_set_slide, args=(slide - 1,), width="stretch"
     )
@@ -193,7 +195,7 @@ if present:
     )
     bottom[1].markdown(
         f"<div style='text-align:center;font-size:1.2rem;color:#6b7280'>{slide} / {total} · "
-        f"{sections[slide - 1].title}</div>",
+        f"{html_text(sections[slide - 1].title)}</div>",
         unsafe_allow_html=True,
     )
     bottom[2].button(
@@ -232,7 +234,7 @@ else:
         names = dict(zip(towns["town_code"], towns["town_name"]))
         code = st.selectbox("镇街简报", list(names), format_func=lambda c: names[c], key="exp_town")
         st.download_button(
-            f"下载{names.get(code, '')}简报",
+            f"下载{md(names.get(code, ''))}简报",
             data=lambda: brief_bytes(sig, year, code),
             file_name=f"{names.get(code, code)}_简报_{label}.pptx",
             mime=PPTX_MIME,

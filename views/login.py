@@ -4,6 +4,7 @@ before bcrypt runs, so at most 5 per account per window are ever checked."""
 import streamlit as st
 
 from edubalance import accounts, auth, session, ui
+from edubalance.safe_text import md
 
 st.title("登录")
 ui.banner()
@@ -23,7 +24,7 @@ account = session.current()
 message = state.pop("login_message", None)  # set before the rerun that shows the new state
 if account is not None:
     county = f"，限县级区划代码 {account.county}" if account.county else ""
-    st.success(f"已登录：{account.name}（{account.role_zh}{county}）。登录只在本浏览器会话内有效。")
+    st.success(f"已登录：{md(account.name)}（{account.role_zh}{county}）。登录只在本浏览器会话内有效。")
     if account.may_change_data:
         _link_to_admin()
     if st.button("退出登录", key="logout"):

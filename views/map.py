@@ -5,6 +5,7 @@ A click on a town (or a row of the table) opens 镇街详情."""
 import streamlit as st
 
 from edubalance import charts_towns, ui
+from edubalance.safe_text import md
 
 year = ui.year_filter()
 stage = ui.stage_filter()
@@ -45,7 +46,7 @@ points = ui.query("school_points", year=year, stage=stage, indicator=indicator)
 geojson, schematic, problem = charts_towns.town_geojson(towns)
 
 if geojson is None:
-    st.warning(f"无法绘制镇街地图：{problem}。下表仍列出各镇街数据。")
+    st.warning(f"无法绘制镇街地图：{md(problem)}。下表仍列出各镇街数据。")
 else:
     no_zone = towns.loc[~towns["town_code"].isin(charts_towns.zone_codes(towns)), "town_name"].tolist()
     if mode == "target":
@@ -79,7 +80,7 @@ else:
     )
 
 if mode == "target":
-    st.subheader(f"{target_names[target]}：各镇街情况")
+    st.subheader(f"{md(target_names[target])}：各镇街情况")
     status = targets[targets["target_id"] == target]
     pick = ui.table(
         status[["town_name", "status", "count", "goal", "unit", "town_kind", "required", "town_code"]],
@@ -91,7 +92,7 @@ if mode == "target":
     table_codes = status["town_code"].tolist()
 else:
     label = "与全市差距" if mode == "gap" else "指标值"
-    st.subheader(f"{info['indicator_name']}（{info['unit']}）：各镇街{label}")
+    st.subheader(f"{md(info['indicator_name'])}（{md(info['unit'])}）：各镇街{label}")
     cols = ["town_name", "town_value", "city_value", "gap", "ratio_to_city", "standard", "meets_standard"]
     cols += ["rank", "ranked", "students", "town_kind", "town_code"]
     ordered = rows.sort_values(["rank", "town_code"], na_position="last")
@@ -107,7 +108,7 @@ else:
     table_codes = ordered["town_code"].tolist()
 note = "选中表格中的一行即打开该镇街的详情。"
 if geojson is not None and no_zone:
-    note += f"{'、'.join(no_zone)}无驻地坐标，未划示意范围，但仍列于表中，其学校仍绘于图上。"
+    note += f"{'、'.join(map(md, no_zone))}无驻地坐标，未划示意范围，但仍列于表中，其学校仍绘于图上。"
 st.caption(note)
 code = charts_towns.selected_row(pick, table_codes)
 if code:

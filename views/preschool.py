@@ -5,6 +5,7 @@ import streamlit as st
 
 from edubalance import charts_targets as ct
 from edubalance import progress, ui
+from edubalance.safe_text import md
 
 
 def pct(v) -> str:
@@ -92,7 +93,7 @@ st.caption("方案：到2025年每个乡镇建有1所以上规范化公办中心
 zhen = towns[towns["required"]]
 lacking = zhen[~zhen["has_standard_central"]]["town_name"].tolist()
 if lacking:
-    st.warning(f"{len(lacking)}/{len(zhen)} 个镇尚无规范化公办中心幼儿园：" + "、".join(lacking))
+    st.warning(f"{len(lacking)}/{len(zhen)} 个镇尚无规范化公办中心幼儿园：" + "、".join(map(md, lacking)))
 else:
     st.success(f"{len(zhen)} 个镇均有规范化公办中心幼儿园。")
 ui.table(
@@ -161,7 +162,7 @@ else:
     short = units[~units["met"].fillna(False)]["school_name"].tolist()
     st.markdown(
         f"城区优质公办幼儿园 **{len(units)}** 所，每所应与 {goal:.0f} 所以上城区外幼儿园结对；"
-        + (f"尚未达到：{'、'.join(short)}。" if short else "均已达到。")
+        + (f"尚未达到：{'、'.join(map(md, short))}。" if short else "均已达到。")
     )
     ui.chart(
         ui.figure(ct.pairs_network, pairs, title="结对网络（括号内为城区外结对园数）"),

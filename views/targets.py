@@ -6,6 +6,7 @@ import streamlit as st
 
 from edubalance import charts_targets as ct
 from edubalance import progress, summaries, ui
+from edubalance.safe_text import md
 
 ALL = "全部责任单位"
 
@@ -29,7 +30,7 @@ ui.banner(year)
 theta = progress.on_track_ratio()
 shown = progress.for_owner(summary, None if owner == ALL else owner)
 st.caption(
-    ("全部目标与任务" if owner == ALL else f"责任单位“{owner}”参与的目标与任务")
+    ("全部目标与任务" if owner == ALL else f"责任单位“{md(owner)}”参与的目标与任务")
     + f"：共 {len(shown)} 项（其中定量目标 {int((shown['kind'] != 'qualitative').sum())} 项）。"
     "状态按期望路径法判定：实际年均进展 ÷ 按期达标所需年均进展 = R，"
     f"R ≥ {theta:g} 为按期可达，0—{theta:g} 为需加速，< 0 为偏离；少于2个学年数据为数据不足；"
@@ -113,7 +114,7 @@ EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡�
 
 for group in progress.group_order(shown["group_zh"]):
     rows = shown[shown["group_zh"] == group]
-    st.subheader(f"{group}（{len(rows)}项）")
+    st.subheader(f"{md(group)}（{len(rows)}项）")
     cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year, task_note) for _, r in rows.iterrows())
     st.markdown(cards, unsafe_allow_html=True)
     if owner == ALL:

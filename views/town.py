@@ -5,6 +5,7 @@ gaps to the city value and the standards, and its schools with their 优质均�
 import streamlit as st
 
 from edubalance import charts_targets, charts_towns, progress, ui
+from edubalance.safe_text import md
 
 year = ui.year_filter()
 stage = ui.stage_filter()
@@ -18,11 +19,11 @@ if code is None:
     st.stop()
 town = towns.set_index("town_code").loc[code]
 
-st.title(f"镇街详情：{town['town_name']}")
+st.title(f"镇街详情：{md(town['town_name'])}")
 ui.banner(year)
 if asked and asked != code:
-    st.warning(f"没有区划代码为 {asked} 的镇街，已显示{town['town_name']}。可在左侧栏选择镇街。")
-st.caption(f"区划代码 {code} · {town['town_kind']} · [在地图上查看](map?year={year}&stage={stage})")
+    st.warning(f"没有区划代码为 {md(asked)} 的镇街，已显示{md(town['town_name'])}。可在左侧栏选择镇街。")
+st.caption(f"区划代码 {md(code)} · {md(town['town_kind'])} · [在地图上查看](map?year={year}&stage={stage})")
 
 profiles = ui.query("town_profile", year=year)
 profile_rows = profiles[profiles["town_code"] == code]
@@ -46,10 +47,10 @@ verdicts = {r["target_id"]: r for r in judged.to_dict("records")}
 BADGE = {"已达标": ":green-badge[已达标]", "未达标": ":red-badge[未达标]", "不要求": ":gray-badge[不要求]"}
 for t in mine.itertuples():
     st.markdown(
-        f"{BADGE.get(t.status, t.status)} **{t.target_id} {t.target_name}**：现有 {t.count} {t.unit}"
-        + ("" if t.required else f"（{t.town_kind}不在本项要求范围内）")
+        f"{BADGE.get(t.status, md(t.status))} **{md(t.target_id)} {md(t.target_name)}**：现有 {t.count} {md(t.unit)}"
+        + ("" if t.required else f"（{md(t.town_kind)}不在本项要求范围内）")
         + charts_targets.town_verdict_html(verdicts.get(t.target_id), year)
-        + f"  \n<small>{charts_targets.md(t.wording)}（期限：{t.deadline}年）</small>",
+        + f"  \n<small>{md(t.wording)}（期限：{md(t.deadline)}年）</small>",
         unsafe_allow_html=True,
     )
 others = [r for tid, r in verdicts.items() if tid not in set(mine["target_id"])]
@@ -96,7 +97,7 @@ st.subheader(f"与全市及标准的差距（{stage}）")
 ranking = ui.query("town_ranking", year=year, stage=stage)
 rows = ranking[(ranking["town_code"] == code) & ranking["town_value"].notna()]
 if rows.empty:
-    st.info(f"{town['town_name']}本学年没有{stage}学段的数据。可在左侧栏换一个学段。")
+    st.info(f"{md(town['town_name'])}本学年没有{stage}学段的数据。可在左侧栏换一个学段。")
 else:
     st.caption(
         "条形为本镇街值相对全市值的差距（镇街 ÷ 全市 − 1）：绿色表示好于全市，红色表示差于全市"
@@ -123,9 +124,9 @@ if code in charts_towns.zone_codes(towns):
     ui.chart(ui.figure(charts_towns.town_focus_map_for, towns, code, own), key="town_map")
     st.caption(f"{stage}学校。" + charts_towns.points_legend())
 elif geojson is None:
-    st.caption(f"未绘制地图：{problem}")
+    st.caption(f"未绘制地图：{md(problem)}")
 else:
-    st.caption(f"{town['town_name']}没有驻地坐标，未划示意范围；其学校见下表，并绘于“地图”页。")
+    st.caption(f"{md(town['town_name'])}没有驻地坐标，未划示意范围；其学校见下表，并绘于“地图”页。")
 if schools.empty:
     st.info("本学年没有学校统计记录。")
 else:
