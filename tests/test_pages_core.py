@@ -50,3 +50,5 @@ def test_app_entry_builds_navigation(demo_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception
+    # app.py turns a page's exception into a Chinese message with an error id (page_guard).
+    assert not [e.value for e in at.error if "错误编号" in e.value]

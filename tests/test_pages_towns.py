@@ -182,6 +182,8 @@ def test_map_jump_opens_town_detail(demo_env):
     assert not at.exception
     at.selectbox(key="map_jump").select(CHISHUI[0]).run()
     assert not at.exception
+    # app.py turns a page's exception into a Chinese message with an error id (page_guard).
+    assert not [e.value for e in at.error if "错误编号" in e.value]
     assert at.title[0].value == "镇街详情：赤水镇"
     assert url_values(at, "town") == [CHISHUI[0]]
 
