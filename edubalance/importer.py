@@ -69,6 +69,11 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def database_sha(db: Path) -> str:
+    """The database's content fingerprint for preview-then-confirm; "" when there is none."""
+    return sha256_of(db) if Path(db).is_file() else ""
+
+
 @contextmanager
 def import_lock(db: Path):
     """Serialise writers: one import (or restore) at a time per database file."""
@@ -88,9 +93,41 @@ def open_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
     return connect(db)
 
 
+class DatabaseUnreadable(Exception):
+    """The database file exists but cannot be opened or read (not DuckDB, no permission)."""
+
+
+def database_problem(db: Path) -> str | None:
+    """Why the database at db cannot serve an import or a check, in Chinese; None when it can
+    (a missing file is fine here: the importer creates it)."""
+    db = Path(db)
+    if db.is_dir():
+        return f"数据库路径 {db} 是一个文件夹，不是数据库文件"
+    if db.exists():
+        if not db.is_file():
+            return f"数据库路径 {db} 不是普通文件"
+        if not os.access(db, os.R_OK):
+            return f"没有读取数据库文件 {db} 的权限"
+        with open(db, "rb") as f:
+            head = f.read(16)
+        if len(head) >= 12 and head[8:12] != b"DUCK":
+            return f"{db} 不是 DuckDB 数据库文件（文件头不符）"
+    return None
+
+
 def read_existing(db: Path) -> Existing:
+    problem = database_problem(db)
+    if problem:
+        raise DatabaseUnreadable(problem)
     if not db.exists():
         return Existing()
+    try:
+        return _read_existing(db)
+    except (duckdb.Error, OSError) as exc:
+        raise DatabaseUnreadable(f"数据库文件 {db} 无法读取（程序库信息：{str(exc)[:200]}）") from exc
+
+
+def _read_existing(db: Path) -> Existing:
     con = open_snapshot(db)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -304,13 +341,27 @@ def import_tables(
     meta: dict[str, str] | None = None,
     note: str = "",
     progress: Progress | None = None,
+    expect_sha: str | None = None,
 ) -> ImportResult:
+    """Validate and import. With expect_sha (the database's sha256 when the admin saw the
+    preview; "" for no database), refuse if the database changed since then."""
     db = Path(db)
     progress = progress or _no_progress
     progress(0.02, "等待其他导入完成")
     with import_lock(db):
         progress(0.05, "读取数据库现状")
-        existing = Existing() if fresh else read_existing(db)
+        if expect_sha is not None and database_sha(db) != expect_sha:
+            problems = Problems()
+            problems.add(
+                db.name, None, "", "", "预览之后数据库已被更改（他人导入或恢复了数据）；请重新预览后再确认导入"
+            )
+            return ImportResult(False, problems, db_path=db)
+        try:
+            existing = Existing() if fresh else read_existing(db)
+        except DatabaseUnreadable as exc:
+            problems = Problems()
+            problems.add(db.name, None, "", "", str(exc))
+            return ImportResult(False, problems, db_path=db)
         progress(0.15, "校验全部数据")
         parsed, problems = validate(tables, existing, replace_years=replace_years)
         if problems.errors:
@@ -343,6 +394,11 @@ def read_or_problems(path: Path) -> tuple[list[RawTable], Problems]:
         return read_source(path), problems
     except UnreadableFile as exc:
         problems.add(path.name, None, "", "", str(exc))
+        return [], problems
+    except (Exception, RecursionError) as exc:  # a library failing on a hostile file: still a message
+        from .reading import library_message
+
+        problems.add(path.name, None, "", "", f"无法读取 {path.name}：{library_message(exc)}")
         return [], problems
 
 
@@ -379,7 +435,11 @@ def check_file(path: str | Path, db: Path | None = None) -> Problems:
     tables, problems = read_or_problems(Path(path))
     if problems.errors:
         return problems
-    existing = read_existing(db) if db is not None else Existing()
+    try:
+        existing = read_existing(db) if db is not None else Existing()
+    except DatabaseUnreadable as exc:
+        problems.add(Path(db).name, None, "", "", str(exc))
+        return problems
     return validate(tables, existing, replace_years=True)[1]
 
 

@@ -22,7 +22,7 @@ from .problems import WARNING, Problem
 from .schema import SHEETS_BY_KEY
 
 FINDING_COLUMNS = ["category", "sheet", "year", "object_id", "object_name", "column_name", "value", "reason"]
-CATEGORIES = ("缺失值", "年度突变", "学校消失", "总数不符", "坐标")
+CATEGORIES = ("缺失值", "年度突变", "学校消失", "总数不符", "口径疑点", "坐标")
 JUMP_KEYS = {"students": "quality_jump_students", "teachers": "quality_jump_teachers"}
 MEASURE_ZH = {"students": "在校生数", "teachers": "专任教师数"}
 
@@ -184,6 +184,39 @@ def _totals(con) -> list[dict]:
     return out
 
 
+def _relations(con) -> list[dict]:
+    """Rows imported despite a part-of-whole relation that only holds under some 报送口径
+    (rules.PART_OF_WHOLE_RULES marked 疑点), e.g. an exchanged-out backbone teacher."""
+    from .rules import part_of_whole_rule
+    from .schema import PART_OF_WHOLE, SCHOOL_YEARS
+
+    out = []
+    for part, whole in PART_OF_WHOLE:
+        severity, why = part_of_whole_rule(part, whole)
+        if severity != WARNING:
+            continue
+        # Column names come from schema.py, never from a workbook.
+        rows = con.execute(
+            f"SELECT y.year, y.school_id, s.school_name, y.stage, y.{part} AS part, y.{whole} AS whole "
+            f"FROM school_years AS y LEFT JOIN schools AS s USING (school_id) "
+            f"WHERE y.{part} > y.{whole} ORDER BY y.year DESC, y.school_id, y.stage"
+        ).fetchall()
+        for year, sid, name, stage, a, b in rows:
+            out.append(
+                {
+                    "category": "口径疑点",
+                    "sheet": SCHOOL_YEARS.zh,
+                    "year": _year(year),
+                    "object_id": sid,
+                    "object_name": f"{name or ''}（{stage}）",
+                    "column_name": SCHOOL_YEARS.column(part).zh,
+                    "value": _num(a),
+                    "reason": f"大于“{SCHOOL_YEARS.column(whole).zh}”（{_num(b)}）：{why}",
+                }
+            )
+    return out
+
+
 def _coordinates(con) -> list[dict]:
     points = dbmod.run("quality_points", con=con)
     if points.empty:
@@ -227,7 +260,7 @@ def _coordinates(con) -> list[dict]:
 
 
 def findings_from_connection(con: duckdb.DuckDBPyConnection, *, geometry: bool = True) -> pd.DataFrame:
-    rows = _missing(con) + _jumps(con) + _vanished(con) + _totals(con)
+    rows = _missing(con) + _jumps(con) + _vanished(con) + _totals(con) + _relations(con)
     if geometry:
         rows += _coordinates(con)
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)

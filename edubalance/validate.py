@@ -15,6 +15,7 @@ import pandas as pd
 from . import registry
 from .problems import WARNING, Problems
 from .reading import RawTable, _header_key
+from .rules import FORMULA_PREFIXES, part_of_whole_rule
 from .schema import (
     CITY_FACTS,
     CLASS_BANDS,
@@ -229,8 +230,40 @@ def parse_table(table: RawTable, problems: Problems, county: str | None) -> Pars
                 raw = raw.where(~errored, "")
             _parse_column(c, raw, out, sheet, problems, county, skip_required=errored)
         else:
-            out[c.key] = pd.Series([None] * len(out), dtype=object)
+            out[c.key] = _absent_column(c, len(out))
+    _formula_like(sheet, table, positions, problems)
     return Parsed(sheet, out, set(positions))
+
+
+def _absent_column(col: Column, n: int) -> pd.Series:
+    """A column the file lacks, typed like a parsed one so cross-checks compare NA, not None
+    (an object column of None made `int > None` raise in the part-of-whole checks)."""
+    if col.kind in ("int", "year"):
+        return pd.Series([pd.NA] * n, dtype="Int64")
+    if col.kind == "num":
+        return pd.Series([pd.NA] * n, dtype="Float64")
+    if col.kind == "bool":
+        return pd.Series([pd.NA] * n, dtype="boolean")
+    return pd.Series([None] * n, dtype=object)
+
+
+def _formula_like(sheet: Sheet, table: RawTable, positions: dict[str, int], problems: Problems) -> None:
+    """Names that a spreadsheet would run as a formula when the data is exported again."""
+    for c in sheet.columns:
+        if c.kind != "text" or not c.key.endswith("_name") or c.key not in positions:
+            continue
+        j = positions[c.key]
+        for row, r in zip(table.row_numbers, table.rows):
+            v = r[j] if j < len(r) else ""
+            if v.startswith(FORMULA_PREFIXES):
+                problems.add(
+                    sheet.zh,
+                    row,
+                    c.zh,
+                    v,
+                    "名称以 = + - @ 开头，在表格软件中会被当作公式；请核对（导出时会加前缀 ' 作为文本）",
+                    WARNING,
+                )
 
 
 def _duplicates(p: Parsed, keys: tuple[str, ...], problems: Problems, what: str):
@@ -352,9 +385,14 @@ def _check_school_years(p: Parsed, all_schools: dict[str, str], problems: Proble
         problems.add(sh.zh, row, sh.column("classes").zh, v, "在校生数为0时班级数应为0")
     for part, whole in PART_OF_WHOLE:
         a, b = df[part], df[whole]
-        over = a.notna() & b.notna() & (a > b)
+        over = (a.notna() & b.notna() & (a > b)).fillna(False).astype(bool)
+        severity, why = part_of_whole_rule(part, whole)
+        if severity == WARNING:
+            reason = "大于“{}”（{}）：{}，已导入，请核对".format(sh.column(whole).zh, "{}", why)
+        else:
+            reason = "不能大于“{}”（{}）".format(sh.column(whole).zh, "{}")
         for row, x, y in zip(df.loc[over, "_row"], a[over], b[over]):
-            problems.add(sh.zh, row, sh.column(part).zh, x, f"不能大于“{sh.column(whole).zh}”（{y}）")
+            problems.add(sh.zh, row, sh.column(part).zh, x, reason.format(y), severity)
 
 
 def _check_principals(p: Parsed, problems: Problems):
@@ -366,7 +404,7 @@ def _check_principals(p: Parsed, problems: Problems):
     age = df["year"] - df["birth_year"]
     odd = age.notna() & ((age < 18) | (age > 80))
     for row, v in zip(df.loc[odd, "_row"], df.loc[odd, "birth_year"]):
-        problems.add(sh.zh, row, sh.column("birth_year").zh, v, "按出生年份计算的年龄不在 18—80 岁之间")
+        problems.add(sh.zh, row, sh.column("birth_year").zh, v, "按出生年份计算的年龄不在 18—80 岁之间", WARNING)
 
 
 def _check_city_facts(p: Parsed, problems: Problems):

@@ -5,7 +5,7 @@ atomic, logged with who and when)."""
 
 import streamlit as st
 
-from edubalance import auth, importer, quality, restore, template, ui
+from edubalance import auth, importer, preview, preview_ui, quality, restore, template, ui
 from edubalance.db import signature
 from edubalance.schema import TASK_STATUSES
 
@@ -23,6 +23,9 @@ st.caption(f"操作人：{admin}（记入导入日志）")
 flash = st.session_state.pop("admin_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
+report = st.session_state.pop("import_report", None)
+if report:
+    preview_ui.show_report(report)
 
 
 @st.cache_resource(show_spinner="正在读取上传的文件……", max_entries=4)
@@ -34,6 +37,11 @@ def _read(names: tuple, blobs: tuple) -> importer.Upload:
 def _check(_upload: importer.Upload, sha: str, replace: bool, db_signature: tuple):
     problems = importer.check_upload(_upload, db, replace)
     return problems.frame(), len(problems.errors), len(problems.warnings)
+
+
+@st.cache_resource(show_spinner="正在预览导入后的变化……", max_entries=4)
+def _preview(_upload: importer.Upload, sha: str, replace: bool, db_signature: tuple):
+    return preview.preview_tables(_upload.tables, db, replace)
 
 
 @st.cache_data(show_spinner="正在检查数据质量……", max_entries=4)
@@ -100,7 +108,13 @@ with tab_import:
             st.markdown("**问题清单**（行号为 Excel 中的行号）")
             ui.table(problems, "导入问题清单", key="upload_problems")
         if not n_errors:
-            st.success("校验通过，可以导入。" + (f"（有 {n_warnings} 个警告，请先看一眼。）" if n_warnings else ""))
+            st.success(
+                "校验通过，可以导入。"
+                + (f"（有 {n_warnings} 个疑点（警告），会随数据导入，请先看一眼。）" if n_warnings else "")
+            )
+            st.subheader("3. 预览导入后的变化")
+            pv = _preview(upload, upload.sha, replace, signature(db))
+            preview_ui.show_preview(pv)
             if st.button("确认导入", type="primary", key="do_import", icon=":material/upload:"):
                 with st.status("正在导入……", expanded=True) as status:
                     bar = st.progress(0.0)
@@ -112,6 +126,7 @@ with tab_import:
                         file_name=upload.file_name,
                         sha=upload.sha,
                         progress=lambda fraction, text: bar.progress(fraction, text=text),
+                        expect_sha=pv.db_sha,  # refuse if the database changed since the preview
                     )
                     if result.ok:
                         status.update(label="导入完成", state="complete")
@@ -119,9 +134,15 @@ with tab_import:
                         status.update(label="导入被拒绝，数据库未改动", state="error")
                 if result.ok:
                     rows = "，".join(f"{k} {v} 行" for k, v in result.rows.items())
+                    found = result.problems.frame()
+                    st.session_state["import_report"] = {
+                        "file": upload.file_name,
+                        "rows": rows,
+                        "warnings": found[found["级别"] == "警告"].reset_index(drop=True),
+                    }
                     _changed(f"已导入 {upload.file_name}：{rows}。此前的数据库已保存到历史版本中。")
                 else:
-                    st.error("导入时数据库已被他人更新，重新校验发现错误：")
+                    st.error("未导入，数据库未改动：")
                     ui.table(result.problems.frame(), "导入问题清单", key="import_problems")
 
 with tab_history:
@@ -176,7 +197,7 @@ with tab_quality:
     st.caption(
         "以下为提示（警告），不阻止导入：可选列的空值、学校在校生数或专任教师数与上一学年相比变化过大"
         "（阈值见“方法说明”中的标准登记表 quality_jump_students / quality_jump_teachers）、"
-        "未填停办年份却不再上报的学校、与班额段或总数不符的数字、县界之外的坐标。"
+        "未填停办年份却不再上报的学校、与班额段或总数不符的数字、依报送口径才成立的数字（口径疑点）、县界之外的坐标。"
     )
     findings = _findings(signature(db))
     counts = quality.summary(findings)
