@@ -59,7 +59,7 @@ def cmd_dry_run(args) -> int:
     from .preview import preview_tables, summary_lines
 
     db = db_path(args.db)
-    refusal = _database_refusal(db, must_exist=False)
+    refusal = _database_refusal(db, must_exist=True)
     if refusal:
         print(f"[错误] {refusal}")
         return 1

@@ -219,10 +219,10 @@ def library_message(exc: BaseException) -> str:
     low = detail.lower()
     if "password" in low or "encrypt" in low:
         why = "文件设有打开密码（已加密），无法读取；请在 Excel 中取消密码（文件→信息→保护工作簿）后另存为 .xlsx 再导入"
-    elif "zip" in low or "invalid" in low or "cfb" in low or "unrecognized" in low or "not supported" in low:
-        why = "文件已损坏，或不是 Excel 工作簿（扩展名与内容不符）；请在 Excel 中打开后另存为 .xlsx 再导入"
     elif "utf" in low or "decod" in low or "xml" in low:
         why = "文件内部的表名或内容不是有效的文本（编码错误）；请在 Excel 中打开后另存为 .xlsx 再导入"
+    elif "zip" in low or "invalid" in low or "cfb" in low or "unrecognized" in low or "not supported" in low:
+        why = "文件已损坏，或不是 Excel 工作簿（扩展名与内容不符）；请在 Excel 中打开后另存为 .xlsx 再导入"
     else:
         why = "文件无法解析；请在 Excel 中打开后另存为 .xlsx 再导入"
     return f"{why}（程序库信息：{detail[:200]}）"
