@@ -130,3 +130,7 @@ def markdown_table() -> str:
     for r in rules():
         lines.append(f"| {r.sheet} | {r.rule} | {severity_zh(r.severity)} | {r.why} |")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m edubalance.rules: the table for docs/DATA.md
+    print(markdown_table())

@@ -169,3 +169,11 @@ def test_at_most_200_problems_per_rule_with_the_total(tmp_path):
     duplicates = [p for p in result.problems.items if "重复" in p.reason]
     assert len(duplicates) == MAX_PER_RULE + 1 and "共 1245 个" in duplicates[-1].reason
     assert result.problems.total(ERROR) >= 1250 + 1245
+
+
+def test_the_rule_table_in_the_docs_is_current():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "DATA.md").read_text(encoding="utf-8")
+    missing = [line for line in markdown_table().splitlines() if line not in text]
+    assert not missing, "docs/DATA.md: regenerate the rule table with python -m edubalance.rules\n" + "\n".join(missing)
