@@ -79,35 +79,19 @@ def cmd_dry_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .importer import check_file
+    # Validation, then geometry findings (coordinates outside the county or far from the
+    # town's zone) and data-quality findings (empty optional cells, year-on-year jumps,
+    # schools that vanish, totals that disagree): those are warnings, never a reason to fail.
+    from .checking import check_workbook
 
-    if getattr(args, "db", None):
-        refusal = _database_refusal(Path(args.db), must_exist=True)
+    db = Path(args.db) if getattr(args, "db", None) else None
+    if db is not None:
+        refusal = _database_refusal(db, must_exist=True)
         if refusal:
             print(f"[错误] {refusal}")
             return 1
-    problems = check_file(args.workbook, Path(args.db) if getattr(args, "db", None) else None)
+    problems = check_workbook(args.workbook, db)
     _print_problems(problems)
-    # Geometry findings (coordinates outside the county or far from the town's zone) are
-    # warnings: printed and counted, never a reason to fail.
-    from .geo_checks import workbook_findings
-
-    geo_warnings = workbook_findings(args.workbook)
-    for p in geo_warnings:
-        print(p.line())
-    problems.items.extend(geo_warnings)
-    # Data-quality findings (empty optional cells, year-on-year jumps, schools that vanish,
-    # totals that disagree) are warnings as well; coordinates are left to the block above.
-    from .quality import as_problems
-    from .quality import workbook_findings as quality_findings
-
-    if not problems.errors:
-        found = quality_findings(args.workbook, geometry=False)
-        # 口径疑点 are already listed by validation, with their row.
-        quality_warnings = as_problems(found[found["category"] != "口径疑点"])
-        for p in quality_warnings:
-            print(p.line())
-        problems.items.extend(quality_warnings)
     if problems.errors:
         print(f"共 {problems.total('错误')} 个错误、{problems.total('警告')} 个警告。", file=sys.stderr)
         return 1

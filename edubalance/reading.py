@@ -249,15 +249,27 @@ def _sniff_workbook(path: Path) -> None:
         raise UnreadableFile(f"{path.name} 不是旧版 Excel（.xls）文件（内容与扩展名不符）；请在 Excel 中另存为 .xlsx")
 
 
-def _read_xlsx(path: Path) -> list[RawTable]:
+def _sheet_grids(path: Path):
+    """(sheet name, grid of cell text) per sheet: streamed for very large .xlsx files (bounded
+    memory), through calamine otherwise (also .xls and .ods)."""
+    from .xlsx_stream import STREAM_ABOVE_BYTES, StreamError, sheet_xml_size, workbook_sheets
+
+    if path.suffix.lower() in (".xlsx", ".xlsm") and sheet_xml_size(path) > STREAM_ABOVE_BYTES:
+        try:
+            yield from workbook_sheets(path, cell_text)
+        except StreamError as exc:
+            raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{library_message(exc)}") from exc
+        return
+    yield from _calamine_grids(path)
+
+
+def _calamine_grids(path: Path):
     from python_calamine import CalamineWorkbook
 
-    _sniff_workbook(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format problem
         raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{library_message(exc)}") from exc
-    tables, issues = [], []
     errors = _xlsx_error_cells(path)
     for name in wb.sheet_names:
         try:
@@ -265,11 +277,20 @@ def _read_xlsx(path: Path) -> list[RawTable]:
         except Exception as exc:  # a damaged sheet in an otherwise readable file
             raise UnreadableFile(f"无法读取 {path.name} 中的工作表“{name}”：{library_message(exc)}") from exc
         grid = [[cell_text(v) for v in row] for row in data]
+        del data
         for (r, c), text in errors.get(name, {}).items():
             while len(grid) <= r:
                 grid.append([])
             grid[r] += [""] * (c + 1 - len(grid[r]))
             grid[r][c] = text
+        yield name, grid
+
+
+def _read_xlsx(path: Path) -> list[RawTable]:
+
+    _sniff_workbook(path)
+    tables, issues = [], []
+    for name, grid in _sheet_grids(path):
         sheet = sheet_for(normalise_text(name))
         if sheet is None:
             if normalise_text(name) in TEMPLATE_HELPER_SHEETS or not any(any(r) for r in grid):

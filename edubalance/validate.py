@@ -446,9 +446,12 @@ def _check_tasks(p: Parsed, problems: Problems):
 
 
 def validate(
-    tables: list[RawTable], existing: Existing, replace_years: bool = False
+    tables: list[RawTable], existing: Existing, replace_years: bool = False, *, release_raw: bool = False
 ) -> tuple[dict[str, Parsed], Problems]:
-    """Parse and check all tables; returns parsed sheets keyed by table name and all problems."""
+    """Parse and check all tables; returns parsed sheets keyed by table name and all problems.
+
+    release_raw empties each table's raw rows once parsed (for a caller that owns the tables
+    and needs them no more: the text grid and the typed frame are then never both whole)."""
     problems = Problems()
     seen: dict[str, RawTable] = {}
     for t in tables:
@@ -466,7 +469,11 @@ def validate(
         prefixes = [c[:6] for c in codes if re.fullmatch(r"\d{9}|\d{12}", c or "")]
         if prefixes:
             county = max(set(prefixes), key=prefixes.count)
-    parsed = {key: parse_table(t, problems, county) for key, t in seen.items()}
+    parsed = {}
+    for key, t in seen.items():
+        parsed[key] = parse_table(t, problems, county)
+        if release_raw:
+            t.rows.clear()
     if not parsed:
         problems.add("", None, "", "", "文件中没有可导入的数据")
         return parsed, problems
