@@ -9,10 +9,13 @@ problems.MAX_PER_RULE items with the total, however hostile the file.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+import duckdb
+
 from .importer import DatabaseUnreadable, load_in_memory, read_existing, read_or_problems
-from .problems import Problems
+from .problems import WARNING, Problems
 from .validate import Existing, validate
 
 MEMORY_LIMIT = "128MB"  # DuckDB's share of the check's 500 MB budget; it spills beyond
@@ -50,11 +53,23 @@ def check_workbook(path: str | Path, db: Path | None = None) -> Problems:
         return problems
     from .quality import as_problems, findings_from_connection
 
-    con = load_in_memory(parsed, memory_limit=MEMORY_LIMIT)
-    try:
-        found = findings_from_connection(con, geometry=False)
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="edubalance-check-") as scratch:
+        try:
+            con = load_in_memory(parsed, memory_limit=MEMORY_LIMIT, scratch=Path(scratch))
+            try:
+                found = findings_from_connection(con, geometry=False)
+            finally:
+                con.close()
+        except duckdb.OutOfMemoryException:
+            problems.add(
+                "",
+                None,
+                "",
+                "",
+                f"文件过大：数据质量检查（年度突变、总数不符等）超出 {MEMORY_LIMIT} 内存上限，未完成；上面的校验结果完整有效",
+                WARNING,
+            )
+            return problems
     # 口径疑点 are already listed by validation, with their row.
     for p in as_problems(found[found["category"] != "口径疑点"]):
         problems.add(p.sheet, p.row, p.column, p.value, p.reason, p.severity)

@@ -44,6 +44,18 @@ MAX_UPLOAD_MB = 20  # the same cap as [server] maxUploadSize in .streamlit/confi
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 # Tests only: seconds to sleep inside the staging step, so a test can kill an import midway.
 SLOW_APPLY_ENV = "EDUBALANCE_TEST_SLOW_APPLY"
+# Tests only: the name of a point of the import (KILL_POINTS) at which the process kills
+# itself with SIGKILL, so a test can prove every moment leaves a whole database.
+KILL_AT_ENV = "EDUBALANCE_TEST_KILL_AT"
+KILL_POINTS = ("locked", "copied", "applied", "committed", "checkpointed", "backed_up", "replaced", "synced")
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
 
 Progress = Callable[[float, str], None]
 
@@ -183,15 +195,22 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO meta VALUES ('reference_version', ?)", [reference_version()])
 
 
-def load_in_memory(parsed: dict[str, Parsed], memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory database holding validated tables the way an import writes them:
-    registries, then the data, then the derived tables (which need both). With a
-    memory_limit DuckDB spills to a temporary folder instead of growing (the command-line
-    check of a 200,000-row workbook stays under 500 MB)."""
-    if memory_limit:
-        spill = Path(tempfile.gettempdir()) / f"edubalance-spill-{os.getpid()}"
-        config = {"memory_limit": memory_limit, "threads": 1, "temp_directory": str(spill)}
-        con = duckdb.connect(config=config)
+def load_in_memory(
+    parsed: dict[str, Parsed], memory_limit: str | None = None, scratch: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A database holding validated tables the way an import writes them: registries, then
+    the data, then the derived tables (which need both). In memory by default; with a
+    memory_limit and a scratch folder, a file-backed database there that DuckDB keeps
+    within the limit by spilling (the command-line check of a 200,000-row workbook stays
+    under 500 MB)."""
+    if memory_limit and scratch is not None:
+        config = {
+            "memory_limit": memory_limit,
+            "threads": 1,
+            "temp_directory": str(scratch / "spill"),
+            "preserve_insertion_order": False,  # lets DuckDB stream inserts and spill more
+        }
+        con = duckdb.connect(str(scratch / "check.duckdb"), config=config)
     else:
         con = duckdb.connect()
     try:
@@ -271,8 +290,11 @@ def swap_in(tmp: Path, db: Path) -> Path | None:
             os.link(db, backup)
         except OSError:
             shutil.copy2(db, backup)
+    _kill_point("backed_up")
     os.replace(tmp, db)
+    _kill_point("replaced")
     _fsync(db.parent)
+    _kill_point("synced")
     return backup
 
 
@@ -309,23 +331,28 @@ def stage_and_swap(
     """Copy db (or `source`, or nothing when fresh), let work(con) change the copy, then swap
     it in. Returns the backup of the file it replaced. Call under `import_lock`."""
     _remove_stale_staging(db)
+    _kill_point("locked")
     tmp = _staging_path(db)
     try:
         origin = source if source is not None else (None if fresh else db)
         if origin is not None and origin.exists():
             progress(0.3, "复制数据库副本")
             shutil.copy2(origin, tmp)
+            _kill_point("copied")
         con = duckdb.connect(str(tmp))
         try:
             _create_tables(con)
             con.execute("BEGIN TRANSACTION")
             refresh_reference(con)
             work(con)
+            _kill_point("applied")
             progress(0.8, "计算派生指标")
             derive(con)
             con.execute("COMMIT")
+            _kill_point("committed")
             progress(0.85, "写入检查点")
             con.execute("CHECKPOINT")
+            _kill_point("checkpointed")
         finally:
             con.close()
         progress(0.92, "切换数据库（旧版本保存在 history/）")
