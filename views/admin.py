@@ -113,7 +113,11 @@ with tab_import:
                 + (f"（有 {n_warnings} 个疑点（警告），会随数据导入，请先看一眼。）" if n_warnings else "")
             )
             st.subheader("3. 预览导入后的变化")
+            # The confirm button reruns the page, which previews afresh; the import must be
+            # checked against the database the admin was shown, i.e. the previous run's.
+            shown = st.session_state.get("previewed")
             pv = _preview(upload, upload.sha, replace, signature(db))
+            st.session_state["previewed"] = (upload.sha, replace, pv.db_sha)
             preview_ui.show_preview(pv)
             if st.button("确认导入", type="primary", key="do_import", icon=":material/upload:"):
                 with st.status("正在导入……", expanded=True) as status:
@@ -126,7 +130,8 @@ with tab_import:
                         file_name=upload.file_name,
                         sha=upload.sha,
                         progress=lambda fraction, text: bar.progress(fraction, text=text),
-                        expect_sha=pv.db_sha,  # refuse if the database changed since the preview
+                        # refuse if the database changed since the preview the admin saw
+                        expect_sha=shown[2] if shown and shown[:2] == (upload.sha, replace) else "（未预览）",
                     )
                     if result.ok:
                         status.update(label="导入完成", state="complete")
