@@ -24,12 +24,26 @@ CV = {
     "year": "学年",
     "stage": "学段",
     "indicator_name": "指标",
-    "cv_before": "导入前差异系数",
-    "cv_after": "导入后差异系数",
-    "before": "导入前",
-    "after": "导入后",
+    "cv": "差异系数（导入前 → 导入后）",
+    "verdict": "是否达标",
 }
 VERDICTS = {"target_id": "目标", "scope_name": "范围", "which": "判断", "before": "导入前", "after": "导入后"}
+
+
+def _arrow(a, b) -> str:
+    return f"{a} → {b}" if a != b else str(b)
+
+
+def _cv_view(df: pd.DataFrame) -> pd.DataFrame:
+    """One line per indicator: the coefficient and the verdict as 'before → after'."""
+    out = df.copy()
+    fmt = (
+        [("—" if pd.isna(v) else f"{v:.4f}") for v in out["cv_before"]],
+        [("—" if pd.isna(v) else f"{v:.4f}") for v in out["cv_after"]],
+    )
+    out["cv"] = [_arrow(a, b) for a, b in zip(*fmt)]
+    out["verdict"] = [_arrow(a or "（无）", b or "（无）") for a, b in zip(out["before"], out["after"])]
+    return out
 
 
 def _plain(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -70,8 +84,9 @@ def show_preview(pv: Preview) -> None:
             MOVES,
             f"各镇街的在校生数、专任教师数、教学及辅助用房面积与上一学年相比变化均不超过 {TOWN_MOVE:.0%}。",
         )
-        _section("将改变的差异系数", pv.cv_changes, CV, "差异系数不变。")
         _section("将改变的目标判断", pv.verdict_changes, VERDICTS, "目标判断（2025年、2027年）不变。")
+    cv = _cv_view(pv.cv_changes) if len(pv.cv_changes) else pv.cv_changes
+    _section("将改变的校际差异系数", cv, CV, "差异系数不变。")
     st.caption(f"预览在数据库副本上计算（用时 {pv.seconds:.1f} 秒），数据库尚未改动。")
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from edubalance import auth, importer, preview, preview_ui, quality, restore, template, ui
 from edubalance.db import signature
-from edubalance.schema import TASK_STATUSES
+from edubalance.schema import SHEETS_BY_KEY, TASK_STATUSES
 
 st.title("数据管理")
 # The navigation hides this page from viewers, but a page must not rely on being hidden.
@@ -75,7 +75,10 @@ with tab_import:
         icon=":material/download:",
         key="template",
     )
-    st.caption("模板含“填表说明”（每列的类型、是否必填、允许取值）、下拉选项；编码列已设为文本格式，保留全部位数。")
+    st.caption(
+        "模板含“填表说明”（每列的口径、单位、类型、是否必填、允许取值和示例，每张表的示例行，"
+        "以及哪些问题拒绝导入、哪些只列为疑点的校验规则）、下拉选项；编码列已设为文本格式，保留全部位数。"
+    )
 
     st.subheader("2. 上传并检查")
     replace = st.checkbox(
@@ -138,7 +141,7 @@ with tab_import:
                     else:
                         status.update(label="导入被拒绝，数据库未改动", state="error")
                 if result.ok:
-                    rows = "，".join(f"{k} {v} 行" for k, v in result.rows.items())
+                    rows = "，".join(f"{SHEETS_BY_KEY[k].zh} {v} 行" for k, v in result.rows.items())
                     found = result.problems.frame()
                     st.session_state["import_report"] = {
                         "file": upload.file_name,
