@@ -115,18 +115,26 @@ def _schools(before: pd.DataFrame, after: pd.DataFrame, parsed: dict[str, Parsed
             if was is None or pd.isna(was) or int(was) != int(year):
                 closed.append((sid, name, f"填写了停办年份 {int(year)}"))
     if "school_years" in parsed:
+        years_of = {sid: _list(ys) for sid, ys in zip(new.index, new["years"])}
+        years_in_db = sorted({y for ys in years_of.values() for y in ys})
         for year in sorted(int(y) for y in parsed["school_years"].frame["year"].dropna().unique()):
-            years_in_db = sorted({y for ys in after["years"] for y in (ys if ys is not None else ())})
             earlier = [y for y in years_in_db if y < year]
             if not earlier:
                 continue
             prev = earlier[-1]
             for sid, row in new.iterrows():
-                ys = list(row["years"]) if row["years"] is not None else []
+                ys = years_of[sid]
                 if prev in ys and year not in ys and not any(c[0] == sid for c in closed):
                     closed.append((sid, row["school_name"], f"{prev} 学年有数据，{year} 学年文件中没有"))
     closed_df = pd.DataFrame(closed, columns=["school_id", "school_name", "reason"])
     return added, closed_df, renamed
+
+
+def _list(value) -> list:
+    """A DuckDB list cell: a list, an array, or NULL (a school with no yearly rows)."""
+    if value is None or (not hasattr(value, "__len__") and pd.isna(value)):
+        return []
+    return list(value)
 
 
 def _town_moves(after: pd.DataFrame, parsed: dict[str, Parsed]) -> pd.DataFrame:
