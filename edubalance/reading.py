@@ -337,11 +337,36 @@ def _csv_grid(text: str, delimiter: str) -> list[list[str]]:
     return [[normalise_text(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
+def file_stem(path: Path) -> str:
+    """The file name without suffix as text. A folder unpacked from a Windows zip has GBK
+    names, which Linux hands over as undecodable bytes; those are read as GB18030."""
+    stem = path.stem
+    try:
+        stem.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            stem = os.fsencode(stem).decode("gb18030")
+        except UnicodeDecodeError:
+            stem = os.fsencode(stem).decode("utf-8", "replace")
+    return stem
+
+
+def _sheet_of_file(path: Path) -> Sheet | None:
+    sheet = sheet_for(normalise_text(file_stem(path)))
+    if sheet is None:
+        # GBK bytes can also be valid UTF-8 (学校 reads as “ѧУ”): try the name as GB18030.
+        try:
+            sheet = sheet_for(normalise_text(os.fsencode(path.stem).decode("gb18030")))
+        except UnicodeDecodeError:
+            pass
+    return sheet
+
+
 def _read_csv(path: Path, sheet: Sheet | None = None) -> RawTable:
-    sheet = sheet or sheet_for(normalise_text(path.stem))
+    sheet = sheet or _sheet_of_file(path)
     if sheet is None:
         names = "、".join(f"{s.zh}.csv" for s in SHEETS)
-        raise UnreadableFile(f"无法从文件名 {path.name} 判断是哪张表（应为：{names}）")
+        raise UnreadableFile(f"无法从文件名 {file_stem(path)}{path.suffix} 判断是哪张表（应为：{names}）")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -231,3 +231,16 @@ def test_missing_or_unreadable_db(capsys, tmp_path):
     assert sha256_of(garbage) == before
     rc, text = _run(capsys, "import", book, "--db", tmp_path)
     assert rc == 1 and "是一个文件夹" in text, text
+
+
+def test_gbk_file_names_in_a_csv_folder_are_read(capsys, tmp_path):
+    """A folder unpacked from a zip made on Chinese Windows: the names are GBK bytes."""
+    folder = tmp_path / "gbk"
+    write_csv_folder(full_frames(2026), tmp_path / "utf8")
+    folder.mkdir()
+    for csv in (tmp_path / "utf8").iterdir():
+        name = os.fsencode(folder) + b"/" + csv.stem.encode("gbk") + b".csv"
+        with open(name, "wb") as f:
+            f.write(csv.read_bytes())
+    rc, text = _run(capsys, "check", folder)
+    assert rc == 0, text
