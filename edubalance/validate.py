@@ -261,7 +261,7 @@ def _formula_like(sheet: Sheet, table: RawTable, positions: dict[str, int], prob
                     row,
                     c.zh,
                     v,
-                    "名称以 = + - @ 开头，在表格软件中会被当作公式；请核对（导出时会加前缀 ' 作为文本）",
+                    "名称以 = + - @ 开头，用表格软件打开含该名称的 CSV 时可能被当作公式执行；已导入，请核对",
                     WARNING,
                 )
 
