@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .paths import db_path
 
@@ -32,46 +33,95 @@ def cmd_build(args) -> int:
     return 0
 
 
-def cmd_check(args) -> int:
-    from .importer import check_file
+def _database_refusal(db, *, must_exist: bool) -> str | None:
+    """Why --db cannot be used, in Chinese (None when it can)."""
+    from .importer import database_problem
 
-    problems = check_file(args.workbook)
-    _print_problems(problems)
-    # Geometry findings (coordinates outside the county or far from the town's zone) are
-    # warnings: printed and counted, never a reason to fail.
-    from .geo_checks import workbook_findings
+    if must_exist and not db.exists():
+        return f"数据库文件不存在：{db}；请先运行 python -m edubalance build --db {db}（或 build --from 工作簿）"
+    return database_problem(db)
 
-    geo_warnings = workbook_findings(args.workbook)
-    for p in geo_warnings:
-        print(p.line())
-    problems.items.extend(geo_warnings)
-    # Data-quality findings (empty optional cells, year-on-year jumps, schools that vanish,
-    # totals that disagree) are warnings as well; coordinates are left to the block above.
-    from .quality import as_problems
-    from .quality import workbook_findings as quality_findings
 
-    if not problems.errors:
-        quality_warnings = as_problems(quality_findings(args.workbook, geometry=False))
-        for p in quality_warnings:
-            print(p.line())
-        problems.items.extend(quality_warnings)
-    if problems.errors:
-        print(f"共 {len(problems.errors)} 个错误、{len(problems.warnings)} 个警告。", file=sys.stderr)
+def _guarded(command):
+    """No traceback reaches a clerk: an unexpected failure becomes a Chinese message and exit 1.
+    The importer never writes the live file in place, so the database is unchanged."""
+
+    def run(args) -> int:
+        try:
+            return command(args)
+        except KeyboardInterrupt:
+            print("已中断；数据库未改动。", file=sys.stderr)
+            return 1
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, reported in words
+            print(f"处理失败（意外错误：{type(exc).__name__}: {str(exc)[:300]}）；数据库未改动。", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def cmd_dry_run(args) -> int:
+    """import --dry-run: every problem, then what the import would change; nothing is written."""
+    from .importer import read_or_problems
+    from .preview import preview_tables, summary_lines
+
+    db = db_path(args.db)
+    refusal = _database_refusal(db, must_exist=True)
+    if refusal:
+        print(f"[错误] {refusal}")
         return 1
-    print(f"校验通过（{len(problems.warnings)} 个警告）。")
+    tables, problems = read_or_problems(Path(args.workbook))
+    if not problems.errors:
+        pv = preview_tables(tables, db, replace_years=args.replace_years)
+        problems = pv.problems
+    _print_problems(problems)
+    errors, warnings = problems.total("错误"), problems.total("警告")
+    if errors:
+        print(f"预演：导入会被拒绝，共 {errors} 个错误、{warnings} 个疑点（警告）；数据库未改动。", file=sys.stderr)
+        return 1
+    for line in summary_lines(pv):
+        print(line)
+    print(f"预演通过（{warnings} 个疑点）：去掉 --dry-run 即按上述内容导入。")
+    return 0
+
+
+def cmd_check(args) -> int:
+    # Validation, then geometry findings (coordinates outside the county or far from the
+    # town's zone) and data-quality findings (empty optional cells, year-on-year jumps,
+    # schools that vanish, totals that disagree): those are warnings, never a reason to fail.
+    from .checking import check_workbook
+
+    db = Path(args.db) if getattr(args, "db", None) else None
+    if db is not None:
+        refusal = _database_refusal(db, must_exist=True)
+        if refusal:
+            print(f"[错误] {refusal}")
+            return 1
+    problems = check_workbook(args.workbook, db)
+    _print_problems(problems)
+    if problems.errors:
+        print(f"共 {problems.total('错误')} 个错误、{problems.total('警告')} 个警告。", file=sys.stderr)
+        return 1
+    print(f"校验通过（{problems.total('警告')} 个警告）。")
     return 0
 
 
 def cmd_import(args) -> int:
     from .importer import import_file
 
+    if args.dry_run:
+        return cmd_dry_run(args)
     db = db_path(args.db)
+    refusal = _database_refusal(db, must_exist=True)
+    if refusal:
+        print(f"[错误] {refusal}")
+        print("导入被拒绝；数据库未改动。", file=sys.stderr)
+        return 1
     from .accounts import os_user
 
     result = import_file(args.workbook, db, replace_years=args.replace_years, user=args.user or os_user())
     _print_problems(result.problems)
     if not result.ok:
-        print(f"导入被拒绝：{len(result.problems.errors)} 个错误；数据库未改动。", file=sys.stderr)
+        print(f"导入被拒绝：{result.problems.total('错误')} 个错误；数据库未改动。", file=sys.stderr)
         return 1
     print(f"已导入 {db}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
     return 0
@@ -143,14 +193,16 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("check", help="只校验工作簿，列出全部问题")
     p.add_argument("workbook")
-    p.set_defaults(func=cmd_check)
+    p.add_argument("--db", help="同时对照该数据库校验（学校、镇街引用）")
+    p.set_defaults(func=_guarded(cmd_check))
 
     p = sub.add_parser("import", help="校验并原子导入工作簿")
     p.add_argument("workbook")
     p.add_argument("--db")
     p.add_argument("--replace-years", action="store_true", help="替换数据库中已有的学年")
     p.add_argument("--user", default=None, help="记入导入日志的操作人（默认：操作系统用户名）")
-    p.set_defaults(func=cmd_import)
+    p.add_argument("--dry-run", action="store_true", help="只预演：列出问题和导入将带来的变化，不写入")
+    p.set_defaults(func=_guarded(cmd_import))
 
     p = sub.add_parser("query", help="运行 queries/ 中的命名查询")
     p.add_argument("name")

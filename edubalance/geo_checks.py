@@ -95,7 +95,6 @@ def workbook_findings(path: str | Path) -> list[Problem]:
     code), one warning says the coordinates were not checked.
     """
     from .reading import UnreadableFile, read_source
-    from .schema import SCHOOLS, TOWNS
     from .validate import Existing, validate
 
     try:
@@ -103,6 +102,13 @@ def workbook_findings(path: str | Path) -> list[Problem]:
     except UnreadableFile:
         return []
     parsed, _ = validate(tables, Existing(), replace_years=True)
+    return parsed_findings(parsed)
+
+
+def parsed_findings(parsed: dict) -> list[Problem]:
+    """workbook_findings on sheets already read and validated (validate.Parsed by table key)."""
+    from .schema import SCHOOLS, TOWNS
+
     if TOWNS.key not in parsed or SCHOOLS.key not in parsed:
         return []
     towns = parsed[TOWNS.key].frame

@@ -45,6 +45,18 @@ MAX_UPLOAD_MB = 20  # the same cap as [server] maxUploadSize in .streamlit/confi
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 # Tests only: seconds to sleep inside the staging step, so a test can kill an import midway.
 SLOW_APPLY_ENV = "EDUBALANCE_TEST_SLOW_APPLY"
+# Tests only: the name of a point of the import (KILL_POINTS) at which the process kills
+# itself with SIGKILL, so a test can prove every moment leaves a whole database.
+KILL_AT_ENV = "EDUBALANCE_TEST_KILL_AT"
+KILL_POINTS = ("locked", "copied", "applied", "committed", "checkpointed", "backed_up", "replaced", "synced")
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
 
 Progress = Callable[[float, str], None]
 
@@ -70,6 +82,11 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def database_sha(db: Path) -> str:
+    """The database's content fingerprint for preview-then-confirm; "" when there is none."""
+    return sha256_of(db) if Path(db).is_file() else ""
+
+
 @contextmanager
 def import_lock(db: Path):
     """Serialise writers: one import (or restore) at a time per database file."""
@@ -90,9 +107,41 @@ def open_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
     return connect(db)
 
 
+class DatabaseUnreadable(Exception):
+    """The database file exists but cannot be opened or read (not DuckDB, no permission)."""
+
+
+def database_problem(db: Path) -> str | None:
+    """Why the database at db cannot serve an import or a check, in Chinese; None when it can
+    (a missing file is fine here: the importer creates it)."""
+    db = Path(db)
+    if db.is_dir():
+        return f"数据库路径 {db} 是一个文件夹，不是数据库文件"
+    if db.exists():
+        if not db.is_file():
+            return f"数据库路径 {db} 不是普通文件"
+        if not os.access(db, os.R_OK):
+            return f"没有读取数据库文件 {db} 的权限"
+        with open(db, "rb") as f:
+            head = f.read(16)
+        if len(head) >= 12 and head[8:12] != b"DUCK":
+            return f"{db} 不是 DuckDB 数据库文件（文件头不符）"
+    return None
+
+
 def read_existing(db: Path) -> Existing:
+    problem = database_problem(db)
+    if problem:
+        raise DatabaseUnreadable(problem)
     if not db.exists():
         return Existing()
+    try:
+        return _read_existing(db)
+    except (duckdb.Error, OSError) as exc:
+        raise DatabaseUnreadable(f"数据库文件 {db} 无法读取（程序库信息：{str(exc)[:200]}）") from exc
+
+
+def _read_existing(db: Path) -> Existing:
     con = open_snapshot(db)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -152,10 +201,24 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO meta VALUES ('reference_version', ?)", [reference_version()])
 
 
-def load_in_memory(parsed: dict[str, Parsed]) -> duckdb.DuckDBPyConnection:
-    """An in-memory database holding validated tables the way an import writes them:
-    registries, then the data, then the derived tables (which need both)."""
-    con = duckdb.connect()
+def load_in_memory(
+    parsed: dict[str, Parsed], memory_limit: str | None = None, scratch: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A database holding validated tables the way an import writes them: registries, then
+    the data, then the derived tables (which need both). In memory by default; with a
+    memory_limit and a scratch folder, a file-backed database there that DuckDB keeps
+    within the limit by spilling (the command-line check of a 200,000-row workbook stays
+    under 500 MB)."""
+    if memory_limit and scratch is not None:
+        config = {
+            "memory_limit": memory_limit,
+            "threads": 1,
+            "temp_directory": str(scratch / "spill"),
+            "preserve_insertion_order": False,  # lets DuckDB stream inserts and spill more
+        }
+        con = duckdb.connect(str(scratch / "check.duckdb"), config=config)
+    else:
+        con = duckdb.connect()
     try:
         _create_tables(con)
         refresh_reference(con)
@@ -232,8 +295,11 @@ def swap_in(tmp: Path, db: Path) -> Path | None:
             os.link(db, backup)
         except OSError:
             shutil.copy2(db, backup)
+    _kill_point("backed_up")
     os.replace(tmp, db)
+    _kill_point("replaced")
     _fsync(db.parent)
+    _kill_point("synced")
     return backup
 
 
@@ -270,23 +336,28 @@ def stage_and_swap(
     """Copy db (or `source`, or nothing when fresh), let work(con) change the copy, then swap
     it in. Returns the backup of the file it replaced. Call under `import_lock`."""
     _remove_stale_staging(db)
+    _kill_point("locked")
     tmp = _staging_path(db)
     try:
         origin = source if source is not None else (None if fresh else db)
         if origin is not None and origin.exists():
             progress(0.3, "复制数据库副本")
             shutil.copy2(origin, tmp)
+            _kill_point("copied")
         con = duckdb.connect(str(tmp))
         try:
             _create_tables(con)
             con.execute("BEGIN TRANSACTION")
             refresh_reference(con)
             work(con)
+            _kill_point("applied")
             progress(0.8, "计算派生指标")
             derive(con)
             con.execute("COMMIT")
+            _kill_point("committed")
             progress(0.85, "写入检查点")
             con.execute("CHECKPOINT")
+            _kill_point("checkpointed")
         finally:
             con.close()
         private_file(tmp)  # a copy keeps its source's mode; DuckDB creates files with the umask
@@ -310,13 +381,27 @@ def import_tables(
     meta: dict[str, str] | None = None,
     note: str = "",
     progress: Progress | None = None,
+    expect_sha: str | None = None,
 ) -> ImportResult:
+    """Validate and import. With expect_sha (the database's sha256 when the admin saw the
+    preview; "" for no database), refuse if the database changed since then."""
     db = Path(db)
     progress = progress or _no_progress
     progress(0.02, "等待其他导入完成")
     with import_lock(db):
         progress(0.05, "读取数据库现状")
-        existing = Existing() if fresh else read_existing(db)
+        if expect_sha is not None and database_sha(db) != expect_sha:
+            problems = Problems()
+            problems.add(
+                db.name, None, "", "", "预览之后数据库已被更改（他人导入或恢复了数据）；请重新预览后再确认导入"
+            )
+            return ImportResult(False, problems, db_path=db)
+        try:
+            existing = Existing() if fresh else read_existing(db)
+        except DatabaseUnreadable as exc:
+            problems = Problems()
+            problems.add(db.name, None, "", "", str(exc))
+            return ImportResult(False, problems, db_path=db)
         progress(0.15, "校验全部数据")
         parsed, problems = validate(tables, existing, replace_years=replace_years)
         if problems.errors:
@@ -350,6 +435,11 @@ def read_or_problems(path: Path) -> tuple[list[RawTable], Problems]:
         return read_source(path), problems
     except UnreadableFile as exc:
         problems.add(path.name, None, "", "", str(exc))
+        return [], problems
+    except (Exception, RecursionError) as exc:  # a library failing on a hostile file: still a message
+        from .reading import library_message
+
+        problems.add(path.name, None, "", "", f"无法读取 {path.name}：{library_message(exc)}")
         return [], problems
 
 
@@ -386,7 +476,11 @@ def check_file(path: str | Path, db: Path | None = None) -> Problems:
     tables, problems = read_or_problems(Path(path))
     if problems.errors:
         return problems
-    existing = read_existing(db) if db is not None else Existing()
+    try:
+        existing = read_existing(db) if db is not None else Existing()
+    except DatabaseUnreadable as exc:
+        problems.add(Path(db).name, None, "", "", str(exc))
+        return problems
     return validate(tables, existing, replace_years=True)[1]
 
 

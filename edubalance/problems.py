@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -29,12 +30,41 @@ class Problem:
         return f"[{self.severity}] {where}：{self.reason}{value}"
 
 
+MAX_PER_RULE = 200  # a hostile file with a million bad cells lists 200 of each kind, and the count
+
+
+def _rule_key(sheet, column, reason, severity) -> tuple:
+    # The reason names the rule; the numbers in it (a whole's value, a first row) vary per row.
+    return (severity, sheet, column, re.sub(r"\d+(\.\d+)?", "#", reason))
+
+
 class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.counts: dict[tuple, int] = {}  # every problem per rule, listed or not
+        self._summary_at: dict[tuple, int] = {}  # where the "… N in all" line of a rule sits
 
     def add(self, sheet, row, column, value, reason, severity=ERROR) -> None:
-        self.items.append(Problem(sheet, None if row is None else int(row), column, str(value), reason, severity))
+        key = _rule_key(sheet, column, reason, severity)
+        n = self.counts.get(key, 0) + 1
+        self.counts[key] = n
+        if n <= MAX_PER_RULE:
+            self.items.append(Problem(sheet, None if row is None else int(row), column, str(value), reason, severity))
+            return
+        summary = Problem(
+            sheet, None, column, "", f"同类问题共 {n} 个，只列出前 {MAX_PER_RULE} 个（{reason}）", severity
+        )
+        if key in self._summary_at:
+            self.items[self._summary_at[key]] = summary
+        else:
+            self._summary_at[key] = len(self.items)
+            self.items.append(summary)
+
+    def total(self, severity: str) -> int:
+        """Problems of a severity including those not listed (see MAX_PER_RULE)."""
+        listed = sum(1 for p in self.items if p.severity == severity)
+        hidden = sum(n - MAX_PER_RULE for k, n in self.counts.items() if k[0] == severity and n > MAX_PER_RULE)
+        return listed - sum(1 for k in self._summary_at if k[0] == severity) + hidden
 
     @property
     def errors(self) -> list[Problem]:

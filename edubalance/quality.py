@@ -18,11 +18,11 @@ import pandas as pd
 
 from . import db as dbmod
 from . import registry
-from .problems import WARNING, Problem
+from .problems import MAX_PER_RULE, WARNING, Problem
 from .schema import SHEETS_BY_KEY
 
 FINDING_COLUMNS = ["category", "sheet", "year", "object_id", "object_name", "column_name", "value", "reason"]
-CATEGORIES = ("缺失值", "年度突变", "学校消失", "总数不符", "坐标")
+CATEGORIES = ("缺失值", "年度突变", "学校消失", "总数不符", "口径疑点", "坐标")
 JUMP_KEYS = {"students": "quality_jump_students", "teachers": "quality_jump_teachers"}
 MEASURE_ZH = {"students": "在校生数", "teachers": "专任教师数"}
 
@@ -56,6 +56,16 @@ def _schema_order(table: str, column: str) -> tuple[int, int]:
     sheet = SHEETS_BY_KEY.get(table)
     cols = sheet.keys if sheet else []
     return (keys.index(table) if table in keys else 99, cols.index(column) if column in cols else 99)
+
+
+def _more(df: pd.DataFrame, category: str, sheet: str) -> list[dict]:
+    """A hostile file can make a check fire on every row: list MAX_PER_RULE findings of a
+    kind and one line with the total, so memory and the page stay bounded."""
+    if len(df) <= MAX_PER_RULE:
+        return []
+    reason = f"同类问题共 {len(df)} 个，只列出前 {MAX_PER_RULE} 个"
+    keys = ("category", "sheet", "year", "object_id", "object_name", "column_name", "value", "reason")
+    return [dict(zip(keys, (category, sheet, None, "", "", "", str(len(df)), reason)))]
 
 
 def _missing(con) -> list[dict]:
@@ -108,7 +118,9 @@ def _jumps(con) -> list[dict]:
                     "reason": f"标准登记表中缺少阈值 {key}（全市），未检查该项",
                 }
             )
-    for r in dbmod.run("quality_jumps", con=con).itertuples(index=False):
+    jumps = dbmod.run("quality_jumps", con=con)
+    out += _more(jumps, "年度突变", "学校年度")
+    for r in jumps.head(MAX_PER_RULE).itertuples(index=False):
         way = "增加" if r.change > 0 else "减少"
         out.append(
             {
@@ -127,7 +139,9 @@ def _jumps(con) -> list[dict]:
 
 def _vanished(con) -> list[dict]:
     out = []
-    for r in dbmod.run("quality_vanished", con=con).itertuples(index=False):
+    vanished = dbmod.run("quality_vanished", con=con)
+    out += _more(vanished, "学校消失", "学校")
+    for r in vanished.head(MAX_PER_RULE).itertuples(index=False):
         if r.kind == "vanished":
             reason = f"{int(r.last_year)} 学年有数据，{int(r.year)} 学年没有，且未填写停办年份"
             column = "停办年份"
@@ -153,7 +167,9 @@ def _vanished(con) -> list[dict]:
 def _totals(con) -> list[dict]:
     names = dict(zip(registry.indicators()["key"], registry.indicators()["name_zh"]))
     out = []
-    for r in dbmod.run("quality_totals", con=con).itertuples(index=False):
+    totals = dbmod.run("quality_totals", con=con)
+    out += _more(totals, "总数不符", "学校年度")
+    for r in totals.head(MAX_PER_RULE).itertuples(index=False):
         if r.kind == "pupils_vs_bands":
             span = f"{_num(r.low)}—{_num(r.high)} 人" if not pd.isna(r.high) else f"至少 {_num(r.low)} 人"
             out.append(
@@ -179,6 +195,40 @@ def _totals(con) -> list[dict]:
                     "column_name": "数值",
                     "value": _num(r.value),
                     "reason": f"大于其总数（{_num(r.high)}）",
+                }
+            )
+    return out
+
+
+def _relations(con) -> list[dict]:
+    """Rows imported despite a part-of-whole relation that only holds under some 报送口径
+    (rules.PART_OF_WHOLE_RULES marked 疑点), e.g. an exchanged-out backbone teacher."""
+    from .rules import part_of_whole_rule
+    from .schema import PART_OF_WHOLE, SCHOOL_YEARS
+
+    out = []
+    for part, whole in PART_OF_WHOLE:
+        severity, why = part_of_whole_rule(part, whole)
+        if severity != WARNING:
+            continue
+        # Column names come from schema.py, never from a workbook.
+        rows = con.execute(
+            f"SELECT y.year, y.school_id, s.school_name, y.stage, y.{part} AS part, y.{whole} AS whole "
+            f"FROM school_years AS y LEFT JOIN schools AS s USING (school_id) "
+            f"WHERE y.{part} > y.{whole} ORDER BY y.year DESC, y.school_id, y.stage"
+        ).df()
+        out += _more(rows, "口径疑点", SCHOOL_YEARS.zh)
+        for year, sid, name, stage, a, b in rows.head(MAX_PER_RULE).itertuples(index=False):
+            out.append(
+                {
+                    "category": "口径疑点",
+                    "sheet": SCHOOL_YEARS.zh,
+                    "year": _year(year),
+                    "object_id": sid,
+                    "object_name": f"{name or ''}（{stage}）",
+                    "column_name": SCHOOL_YEARS.column(part).zh,
+                    "value": _num(a),
+                    "reason": f"大于“{SCHOOL_YEARS.column(whole).zh}”（{_num(b)}）：{why}",
                 }
             )
     return out
@@ -210,7 +260,8 @@ def _coordinates(con) -> list[dict]:
             )
             continue
         inside = geo.point_in_county(group["lon"].to_numpy(), group["lat"].to_numpy(), outline)
-        for r in group[~inside].itertuples(index=False):
+        out += _more(group[~inside], "坐标", "学校")
+        for r in group[~inside].head(MAX_PER_RULE).itertuples(index=False):
             out.append(
                 {
                     "category": "坐标",
@@ -227,7 +278,7 @@ def _coordinates(con) -> list[dict]:
 
 
 def findings_from_connection(con: duckdb.DuckDBPyConnection, *, geometry: bool = True) -> pd.DataFrame:
-    rows = _missing(con) + _jumps(con) + _vanished(con) + _totals(con)
+    rows = _missing(con) + _jumps(con) + _vanished(con) + _totals(con) + _relations(con)
     if geometry:
         rows += _coordinates(con)
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,26 +207,90 @@ def _xlsx_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     return out
 
 
-def _read_xlsx(path: Path) -> list[RawTable]:
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file container of .xls and of encrypted .xlsx
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def library_message(exc: BaseException) -> str:
+    """A reading library's English error, wrapped in a Chinese sentence a clerk can act on.
+
+    The original text stays in brackets for whoever supports the clerk."""
+    detail = str(exc).strip() or type(exc).__name__
+    low = detail.lower()
+    if "password" in low or "encrypt" in low:
+        why = "文件设有打开密码（已加密），无法读取；请在 Excel 中取消密码（文件→信息→保护工作簿）后另存为 .xlsx 再导入"
+    elif "utf" in low or "decod" in low or "xml" in low:
+        why = "文件内部的表名或内容不是有效的文本（编码错误）；请在 Excel 中打开后另存为 .xlsx 再导入"
+    elif "zip" in low or "invalid" in low or "cfb" in low or "unrecognized" in low or "not supported" in low:
+        why = "文件已损坏，或不是 Excel 工作簿（扩展名与内容不符）；请在 Excel 中打开后另存为 .xlsx 再导入"
+    else:
+        why = "文件无法解析；请在 Excel 中打开后另存为 .xlsx 再导入"
+    return f"{why}（程序库信息：{detail[:200]}）"
+
+
+def _sniff_workbook(path: Path) -> None:
+    """Refuse, in words, what is not a workbook before calamine sees it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise UnreadableFile(f"无法打开文件 {path.name}（{exc.strerror or exc}）") from exc
+    if not head:
+        raise UnreadableFile(f"{path.name} 是空文件")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and head.startswith(OLE_MAGIC):
+        raise UnreadableFile(
+            f"{path.name} 设有打开密码（已加密），或是改了扩展名的旧版 .xls 文件；"
+            "请在 Excel 中取消密码（文件→信息→保护工作簿）并另存为 .xlsx 后再导入"
+        )
+    if suffix in (".xlsx", ".xlsm", ".ods") and not head.startswith(ZIP_MAGIC):
+        raise UnreadableFile(f"{path.name} 不是 Excel 工作簿（内容与扩展名不符）；请在 Excel 中另存为 .xlsx 后再导入")
+    if suffix == ".xls" and not head.startswith(OLE_MAGIC):
+        raise UnreadableFile(f"{path.name} 不是旧版 Excel（.xls）文件（内容与扩展名不符）；请在 Excel 中另存为 .xlsx")
+
+
+def _sheet_grids(path: Path):
+    """(sheet name, grid of cell text) per sheet: streamed for very large .xlsx files (bounded
+    memory), through calamine otherwise (also .xls and .ods)."""
+    from .xlsx_stream import STREAM_ABOVE_BYTES, StreamError, sheet_xml_size, workbook_sheets
+
+    if path.suffix.lower() in (".xlsx", ".xlsm") and sheet_xml_size(path) > STREAM_ABOVE_BYTES:
+        try:
+            yield from workbook_sheets(path, cell_text)
+        except StreamError as exc:
+            raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{library_message(exc)}") from exc
+        return
+    yield from _calamine_grids(path)
+
+
+def _calamine_grids(path: Path):
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format problem
-        raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
-    tables, issues = [], []
+        raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{library_message(exc)}") from exc
     errors = _xlsx_error_cells(path)
     for name in wb.sheet_names:
         try:
             data = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # a damaged sheet in an otherwise readable file
-            raise UnreadableFile(f"无法读取 {path.name} 中的工作表“{name}”：{exc}") from exc
+            raise UnreadableFile(f"无法读取 {path.name} 中的工作表“{name}”：{library_message(exc)}") from exc
         grid = [[cell_text(v) for v in row] for row in data]
+        del data
         for (r, c), text in errors.get(name, {}).items():
             while len(grid) <= r:
                 grid.append([])
             grid[r] += [""] * (c + 1 - len(grid[r]))
             grid[r][c] = text
+        yield name, grid
+
+
+def _read_xlsx(path: Path) -> list[RawTable]:
+
+    _sniff_workbook(path)
+    tables, issues = [], []
+    for name, grid in _sheet_grids(path):
         sheet = sheet_for(normalise_text(name))
         if sheet is None:
             if normalise_text(name) in TEMPLATE_HELPER_SHEETS or not any(any(r) for r in grid):
@@ -271,12 +337,40 @@ def _csv_grid(text: str, delimiter: str) -> list[list[str]]:
     return [[normalise_text(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
+def file_stem(path: Path) -> str:
+    """The file name without suffix as text. A folder unpacked from a Windows zip has GBK
+    names, which Linux hands over as undecodable bytes; those are read as GB18030."""
+    stem = path.stem
+    try:
+        stem.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            stem = os.fsencode(stem).decode("gb18030")
+        except UnicodeDecodeError:
+            stem = os.fsencode(stem).decode("utf-8", "replace")
+    return stem
+
+
+def _sheet_of_file(path: Path) -> Sheet | None:
+    sheet = sheet_for(normalise_text(file_stem(path)))
+    if sheet is None:
+        # GBK bytes can also be valid UTF-8 (学校 reads as “ѧУ”): try the name as GB18030.
+        try:
+            sheet = sheet_for(normalise_text(os.fsencode(path.stem).decode("gb18030")))
+        except UnicodeDecodeError:
+            pass
+    return sheet
+
+
 def _read_csv(path: Path, sheet: Sheet | None = None) -> RawTable:
-    sheet = sheet or sheet_for(normalise_text(path.stem))
+    sheet = sheet or _sheet_of_file(path)
     if sheet is None:
         names = "、".join(f"{s.zh}.csv" for s in SHEETS)
-        raise UnreadableFile(f"无法从文件名 {path.name} 判断是哪张表（应为：{names}）")
-    data = path.read_bytes()
+        raise UnreadableFile(f"无法从文件名 {file_stem(path)}{path.suffix} 判断是哪张表（应为：{names}）")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"无法读取 {path.name}（{exc.strerror or exc}）") from None
     if not data.strip():
         raise UnreadableFile(f"{path.name} 是空文件")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -298,27 +392,54 @@ def _read_csv(path: Path, sheet: Sheet | None = None) -> RawTable:
     )
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def read_source(path: str | Path) -> list[RawTable]:
-    """Read an .xlsx workbook, one CSV (named after its sheet) or a folder of CSVs."""
+    """Read an .xlsx workbook, one CSV (named after its sheet) or a folder of CSVs.
+
+    Only regular files are opened: a FIFO would block the reader forever and a device would
+    stream without end."""
     path = Path(path)
-    if not path.exists():
-        raise UnreadableFile(f"文件不存在：{path}")
-    if path.is_dir():
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise UnreadableFile(f"文件不存在：{path}") from None
+    except OSError as exc:
+        raise UnreadableFile(f"无法访问 {path}（{exc.strerror or exc}）") from None
+    if stat.S_ISDIR(mode):
         tables = []
-        for child in sorted(path.iterdir()):
+        try:
+            children = sorted(path.iterdir())
+        except OSError as exc:
+            raise UnreadableFile(f"无法读取文件夹 {path}（{exc.strerror or exc}）") from None
+        for child in children:
+            if not _is_regular(child):
+                continue
             if child.suffix.lower() == ".csv":
                 tables.append(_read_csv(child))
             elif child.suffix.lower() in (".xlsx", ".xlsm"):
                 tables.extend(_read_xlsx(child))
         if not tables:
-            raise UnreadableFile(f"文件夹 {path} 中没有 .xlsx 或 .csv 文件")
+            names = "、".join(f"{s.zh}.csv" for s in SHEETS)
+            raise UnreadableFile(f"文件夹 {path} 中没有 .xlsx 工作簿或按表名命名的 .csv 文件（应为：{names}）")
         return tables
+    if not stat.S_ISREG(mode):
+        raise UnreadableFile(f"{path} 不是普通文件（可能是管道或设备），不予读取；请提供 .xlsx 或 .csv 文件")
+    if not os.access(path, os.R_OK):
+        raise UnreadableFile(f"没有读取 {path.name} 的权限")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         return _read_xlsx(path)
     if suffix in (".csv", ".txt"):
         return [_read_csv(path)]
-    raise UnreadableFile(f"不支持的文件类型 {path.suffix}（请上传 .xlsx 或 .csv）")
+    raise UnreadableFile(
+        f"不支持的文件类型“{path.suffix or '无扩展名'}”（请提供 .xlsx、.xls 工作簿或按表名命名的 .csv 文件）"
+    )
 
 
 def tables_from_frames(frames: dict, source: str = "内置数据") -> list[RawTable]:

@@ -64,6 +64,10 @@ class Column:
     required: bool = False
     enum: tuple[str, ...] = ()
     note: str = ""
+    # For the template's 填表说明 (column_docs.DOCS supplies them where left empty).
+    unit: str = ""
+    example: str = ""
+    definition: str = ""
 
     @property
     def sql_type(self) -> str:

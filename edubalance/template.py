@@ -3,8 +3,9 @@
 One sheet per table with the documented Chinese headers; code columns formatted as text so
 Excel keeps every digit; drop-down lists for every enumeration (including the registry's
 designation kinds, city-level keys and task ids, kept on a hidden 选项 sheet); a 填表说明
-sheet that lists every column with its type, whether it is required, its allowed values and
-notes. The reader skips 填表说明 and 选项, so a filled-in template imports as it is.
+sheet that lists every column with its type, whether it is required, its allowed values, its
+definition (口径), unit and an example, then one example row per sheet and the rule table
+(错误 versus 疑点, from rules.py). The reader skips 填表说明 and 选项, so a filled-in template imports as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 from functools import cache
 
 from . import registry
+from .column_docs import describe
 from .schema import SHEETS, Column, Sheet
 
 VALIDATED_ROWS = 10000  # drop-down lists and text format reach this far down each sheet
@@ -70,6 +72,41 @@ def _col_letter(j: int) -> str:
     return xl_col_to_name(j)
 
 
+def example_rows() -> dict[str, list[str]]:
+    """One example row per sheet, column by column (the examples of column_docs)."""
+    return {sheet.zh: [describe(sheet, col)[2] for col in sheet.columns] for sheet in SHEETS}
+
+
+def _write_examples(ws, r: int, bold, title) -> int:
+    """Each sheet's header with one filled-in example row beneath it."""
+    ws.write(r, 0, "示例行（每张表一行，可照此填写）", title)
+    r += 1
+    for sheet in SHEETS:
+        ws.write_string(r, 0, sheet.zh, bold)
+        for j, col in enumerate(sheet.columns, start=1):
+            ws.write_string(r, j, col.zh, bold)
+        r += 1
+        for j, value in enumerate(example_rows()[sheet.zh], start=1):
+            ws.write_string(r, j, value)
+        r += 2
+    return r
+
+
+def _write_rules(ws, r: int, bold, wrap, title) -> int:
+    """The rule table: what refuses a workbook (错误) and what is imported and listed (疑点)."""
+    from .rules import rules, severity_zh
+
+    ws.write(r, 0, "校验规则：错误（整份拒绝导入）与疑点（导入并列出，请核对）", title)
+    r += 1
+    for j, h in enumerate(["表", "规则", "级别", "理由"]):
+        ws.write(r, j, h, bold)
+    r += 1
+    for rule in rules():
+        ws.write_row(r, 0, [rule.sheet, rule.rule, severity_zh(rule.severity), rule.why], wrap)
+        r += 1
+    return r
+
+
 @cache
 def template_bytes() -> bytes:
     """The template as .xlsx bytes (the registries are read once per process)."""
@@ -89,12 +126,13 @@ def template_bytes() -> bytes:
     for i, note in enumerate(GENERAL_NOTES, start=2):
         help_ws.write(i - 1, 0, f"{i - 1}. {note}")
     r = len(GENERAL_NOTES) + 2
-    heads = ["工作表", "列名", "英文键", "类型", "必填", "允许取值", "说明"]
+    heads = ["工作表", "列名", "英文键", "类型", "必填", "允许取值", "口径（定义）", "单位", "示例", "说明"]
     for j, h in enumerate(heads):
         help_ws.write(r, j, h, bold)
     r += 1
     for sheet in SHEETS:
         for col in sheet.columns:
+            definition, unit, example = describe(sheet, col)
             help_ws.write_row(
                 r,
                 0,
@@ -105,12 +143,17 @@ def template_bytes() -> bytes:
                     KIND_ZH.get(col.kind, col.kind),
                     "是" if col.required else "",
                     _choices_text(sheet, col),
+                    definition,
+                    unit,
+                    example,
                     col.note,
                 ],
                 wrap,
             )
             r += 1
-    for j, width in enumerate([10, 20, 22, 20, 6, 60, 30]):
+    r = _write_examples(help_ws, r + 1, bold, title)
+    _write_rules(help_ws, r + 1, bold, wrap, title)
+    for j, width in enumerate([10, 20, 22, 20, 6, 50, 40, 8, 16, 30]):
         help_ws.set_column(j, j, width)
     help_ws.freeze_panes(len(GENERAL_NOTES) + 3, 0)
 

@@ -15,6 +15,7 @@ import pandas as pd
 from . import registry
 from .problems import WARNING, Problems
 from .reading import RawTable, _header_key
+from .rules import FORMULA_PREFIXES, part_of_whole_rule
 from .schema import (
     CITY_FACTS,
     CLASS_BANDS,
@@ -230,8 +231,40 @@ def parse_table(table: RawTable, problems: Problems, county: str | None) -> Pars
                 raw = raw.where(~errored, "")
             _parse_column(c, raw, out, sheet, problems, county, skip_required=errored)
         else:
-            out[c.key] = pd.Series([None] * len(out), dtype=object)
+            out[c.key] = _absent_column(c, len(out))
+    _formula_like(sheet, table, positions, problems)
     return Parsed(sheet, out, set(positions))
+
+
+def _absent_column(col: Column, n: int) -> pd.Series:
+    """A column the file lacks, typed like a parsed one so cross-checks compare NA, not None
+    (an object column of None made `int > None` raise in the part-of-whole checks)."""
+    if col.kind in ("int", "year"):
+        return pd.Series([pd.NA] * n, dtype="Int64")
+    if col.kind == "num":
+        return pd.Series([pd.NA] * n, dtype="Float64")
+    if col.kind == "bool":
+        return pd.Series([pd.NA] * n, dtype="boolean")
+    return pd.Series([None] * n, dtype=object)
+
+
+def _formula_like(sheet: Sheet, table: RawTable, positions: dict[str, int], problems: Problems) -> None:
+    """Names that a spreadsheet would run as a formula when the data is exported again."""
+    for c in sheet.columns:
+        if c.kind != "text" or not c.key.endswith("_name") or c.key not in positions:
+            continue
+        j = positions[c.key]
+        for row, r in zip(table.row_numbers, table.rows):
+            v = r[j] if j < len(r) else ""
+            if v.startswith(FORMULA_PREFIXES):
+                problems.add(
+                    sheet.zh,
+                    row,
+                    c.zh,
+                    v,
+                    "名称以 = + - @ 开头，用表格软件打开含该名称的 CSV 时可能被当作公式执行；已导入，请核对",
+                    WARNING,
+                )
 
 
 def _duplicates(p: Parsed, keys: tuple[str, ...], problems: Problems, what: str):
@@ -370,9 +403,14 @@ def _check_school_years(p: Parsed, all_schools: dict[str, str], problems: Proble
         problems.add(sh.zh, row, sh.column("classes").zh, v, "在校生数为0时班级数应为0")
     for part, whole in PART_OF_WHOLE:
         a, b = df[part], df[whole]
-        over = a.notna() & b.notna() & (a > b)
+        over = (a.notna() & b.notna() & (a > b)).fillna(False).astype(bool)
+        severity, why = part_of_whole_rule(part, whole)
+        if severity == WARNING:
+            reason = "大于“{}”（{}）：{}，已导入，请核对".format(sh.column(whole).zh, "{}", why)
+        else:
+            reason = "不能大于“{}”（{}）".format(sh.column(whole).zh, "{}")
         for row, x, y in zip(df.loc[over, "_row"], a[over], b[over]):
-            problems.add(sh.zh, row, sh.column(part).zh, x, f"不能大于“{sh.column(whole).zh}”（{y}）")
+            problems.add(sh.zh, row, sh.column(part).zh, x, reason.format(y), severity)
 
 
 def _check_principals(p: Parsed, problems: Problems):
@@ -384,7 +422,7 @@ def _check_principals(p: Parsed, problems: Problems):
     age = df["year"] - df["birth_year"]
     odd = age.notna() & ((age < 18) | (age > 80))
     for row, v in zip(df.loc[odd, "_row"], df.loc[odd, "birth_year"]):
-        problems.add(sh.zh, row, sh.column("birth_year").zh, v, "按出生年份计算的年龄不在 18—80 岁之间")
+        problems.add(sh.zh, row, sh.column("birth_year").zh, v, "按出生年份计算的年龄不在 18—80 岁之间", WARNING)
 
 
 def _check_city_facts(p: Parsed, problems: Problems):
@@ -441,9 +479,12 @@ def _check_tasks(p: Parsed, problems: Problems):
 
 
 def validate(
-    tables: list[RawTable], existing: Existing, replace_years: bool = False
+    tables: list[RawTable], existing: Existing, replace_years: bool = False, *, release_raw: bool = False
 ) -> tuple[dict[str, Parsed], Problems]:
-    """Parse and check all tables; returns parsed sheets keyed by table name and all problems."""
+    """Parse and check all tables; returns parsed sheets keyed by table name and all problems.
+
+    release_raw empties each table's raw rows once parsed (for a caller that owns the tables
+    and needs them no more: the text grid and the typed frame are then never both whole)."""
     problems = Problems()
     seen: dict[str, RawTable] = {}
     for t in tables:
@@ -461,7 +502,11 @@ def validate(
         prefixes = [c[:6] for c in codes if re.fullmatch(r"\d{9}|\d{12}", c or "")]
         if prefixes:
             county = max(set(prefixes), key=prefixes.count)
-    parsed = {key: parse_table(t, problems, county) for key, t in seen.items()}
+    parsed = {}
+    for key, t in seen.items():
+        parsed[key] = parse_table(t, problems, county)
+        if release_raw:
+            t.rows.clear()
     if not parsed:
         problems.add("", None, "", "", "文件中没有可导入的数据")
         return parsed, problems

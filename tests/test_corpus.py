@@ -127,7 +127,7 @@ CORPUS = [
     ("csv_named_after_no_sheet", _years_csv(name="data.csv"), "data.csv", None, "", "无法从文件名"),
     ("txt_named_after_no_sheet", _csv("说明.txt", "请导入"), "说明.txt", None, "", "无法从文件名"),
     ("pdf_upload", _csv("report.pdf", PDF), "report.pdf", None, "", "不支持的文件类型"),
-    ("pdf_renamed_xlsx", _csv("学校.xlsx", PDF), "学校.xlsx", None, "", "无法读取 Excel 文件"),
+    ("pdf_renamed_xlsx", _csv("学校.xlsx", PDF), "学校.xlsx", None, "", "不是 Excel 工作簿"),
     ("binary_renamed_csv", _binary, "学校.csv", None, "", "不是文本格式"),
     ("utf16_without_bom", _years_csv(encoding="utf-16-le"), "学校年度.csv", None, "", "不是文本格式"),
     ("big5_bytes", _big5, "学校.csv", None, "", "找不到“学校”表的表头"),

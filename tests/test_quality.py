@@ -68,7 +68,13 @@ def quality_frames():
         _year(2025, 3, 45, 9, "band_41_45", 2),  # 2 classes of 41-45 cannot hold 45 pupils; also -50% exactly
         _year(2024, 4, 60, 6, "band_26_30", 2),
         _year(2024, 5, 60, 6, "band_26_30", 2),
-        _year(2025, 5, 60, 6, "band_26_30", 2),
+        # An exchanged-out backbone teacher (sending-school count): a 口径疑点, imported.
+        {
+            **_year(2025, 5, 60, 6, "band_26_30", 2),
+            "backbone_teachers": 0,
+            "exchanged_teachers": 1,
+            "exchanged_backbone": 1,
+        },
     ]
     city = [
         {"year": 2025, "key": "disabled_school_age", "value": 40},
@@ -154,6 +160,14 @@ def test_missing_values_per_sheet_and_column(found):
     assert cells[("学校", "经度", None)] == "1/5"
     assert ("学校", "停办年份", None) not in cells  # empty by design
     assert ("学校年度", "25人及以下", 2025) in cells
+
+
+def test_counting_rule_warnings_are_on_the_quality_page(found):
+    rows = _pick(found, "口径疑点")
+    assert rows[["year", "object_id", "column_name", "value"]].values.tolist() == [
+        [2025, sid(5), "交流轮岗骨干教师数", "1"]
+    ]
+    assert "县级以上骨干教师数" in rows.iloc[0]["reason"] and "（0）" in rows.iloc[0]["reason"]
 
 
 def test_summary_has_every_category(found):

@@ -100,3 +100,21 @@ def write_csv_folder(frames: dict[str, pd.DataFrame], folder, encoding: str = "u
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in frames.items():
         (folder / f"{name}.csv").write_bytes(df.to_csv(index=False).encode(encoding))
+
+
+def full_frames(year: int = 2026) -> dict[str, pd.DataFrame]:
+    """The oracle county with one row or more in every sheet of the schema, so that removing
+    or emptying any required column of any sheet is a change the validator must see."""
+    frames = oracle_frames(year=year)
+    frames["校园长"] = frame(
+        "principals",
+        [{"year": year, "school_id": school_id("21", i), "birth_year": 1975, "post_start_year": 2020} for i in (1, 2)],
+    )
+    frames["市级年度"] = frame("city_facts", [{"year": year, "key": "edu_spending_10k", "value": 1000}])
+    frames["认定与结对"] = frame(
+        "designations", [{"kind": "省级乡村温馨校园", "school_id": school_id("21", 1), "since_year": year}]
+    )
+    frames["任务进展"] = frame(
+        "task_progress", [{"target_id": "Q1", "updated_on": f"{year}-03-01", "status": "推进中", "owner": "市教育局"}]
+    )
+    return frames

@@ -5,11 +5,11 @@ atomic, logged with who and when)."""
 
 import streamlit as st
 
-from edubalance import accounts, importer, permissions, quality, restore, session, template, ui
+from edubalance import accounts, importer, permissions, preview, preview_ui, quality, restore, session, template, ui
 from edubalance import history as versions_store
 from edubalance.db import signature
 from edubalance.safe_text import md
-from edubalance.schema import TASK_STATUSES
+from edubalance.schema import SHEETS_BY_KEY, TASK_STATUSES
 
 st.title("数据管理")
 # The navigation hides this page from viewers, but a page must not rely on being hidden.
@@ -40,6 +40,9 @@ def _county_refusal(counties) -> str | None:
 flash = st.session_state.pop("admin_flash", None)
 if flash:
     st.success(md(flash), icon=":material/check_circle:")
+report = st.session_state.pop("import_report", None)
+if report:
+    preview_ui.show_report(report)
 
 
 @st.cache_resource(show_spinner="正在读取上传的文件……", max_entries=4)
@@ -51,6 +54,11 @@ def _read(names: tuple, blobs: tuple) -> importer.Upload:
 def _check(_upload: importer.Upload, sha: str, replace: bool, db_signature: tuple):
     problems = importer.check_upload(_upload, db, replace)
     return problems.frame(), len(problems.errors), len(problems.warnings)
+
+
+@st.cache_resource(show_spinner="正在预览导入后的变化……", max_entries=4)
+def _preview(_upload: importer.Upload, sha: str, replace: bool, db_signature: tuple):
+    return preview.preview_tables(_upload.tables, db, replace)
 
 
 @st.cache_data(show_spinner="正在检查数据质量……", max_entries=4)
@@ -91,7 +99,10 @@ with tab_import:
         icon=":material/download:",
         key="template",
     )
-    st.caption("模板含“填表说明”（每列的类型、是否必填、允许取值）、下拉选项；编码列已设为文本格式，保留全部位数。")
+    st.caption(
+        "模板含“填表说明”（每列的口径、单位、类型、是否必填、允许取值和示例，每张表的示例行，"
+        "以及哪些问题拒绝导入、哪些只列为疑点的校验规则）、下拉选项；编码列已设为文本格式，保留全部位数。"
+    )
 
     st.subheader("2. 上传并检查")
     replace = st.checkbox(
@@ -124,7 +135,17 @@ with tab_import:
             st.markdown("**问题清单**（行号为 Excel 中的行号）")
             ui.table(problems, "导入问题清单", key="upload_problems")
         if not n_errors:
-            st.success("校验通过，可以导入。" + (f"（有 {n_warnings} 个警告，请先看一眼。）" if n_warnings else ""))
+            st.success(
+                "校验通过，可以导入。"
+                + (f"（有 {n_warnings} 个疑点（警告），会随数据导入，请先看一眼。）" if n_warnings else "")
+            )
+            st.subheader("3. 预览导入后的变化")
+            # The confirm button reruns the page, which previews afresh; the import must be
+            # checked against the database the admin was shown, i.e. the previous run's.
+            shown = st.session_state.get("previewed")
+            pv = _preview(upload, upload.sha, replace, signature(db))
+            st.session_state["previewed"] = (upload.sha, replace, pv.db_sha)
+            preview_ui.show_preview(pv)
             clicked = st.button("确认导入", type="primary", key="do_import", icon=":material/upload:")
             refusal = None
             if clicked:
@@ -143,16 +164,24 @@ with tab_import:
                         file_name=upload.file_name,
                         sha=upload.sha,
                         progress=lambda fraction, text: bar.progress(fraction, text=text),
+                        # refuse if the database changed since the preview the admin saw
+                        expect_sha=shown[2] if shown and shown[:2] == (upload.sha, replace) else "（未预览）",
                     )
                     if result.ok:
                         status.update(label="导入完成", state="complete")
                     else:
                         status.update(label="导入被拒绝，数据库未改动", state="error")
                 if result.ok:
-                    rows = "，".join(f"{k} {v} 行" for k, v in result.rows.items())
+                    rows = "，".join(f"{SHEETS_BY_KEY[k].zh} {v} 行" for k, v in result.rows.items())
+                    found = result.problems.frame()
+                    st.session_state["import_report"] = {
+                        "file": upload.file_name,
+                        "rows": rows,
+                        "warnings": found[found["级别"] == "警告"].reset_index(drop=True),
+                    }
                     _changed(f"已导入 {upload.file_name}：{rows}。此前的数据库已保存到历史版本中。")
                 else:
-                    st.error("导入时数据库已被他人更新，重新校验发现错误：")
+                    st.error("未导入，数据库未改动：")
                     ui.table(result.problems.frame(), "导入问题清单", key="import_problems")
 
 with tab_history:
@@ -240,7 +269,7 @@ with tab_quality:
     st.caption(
         "以下为提示（警告），不阻止导入：可选列的空值、学校在校生数或专任教师数与上一学年相比变化过大"
         "（阈值见“方法说明”中的标准登记表 quality_jump_students / quality_jump_teachers）、"
-        "未填停办年份却不再上报的学校、与班额段或总数不符的数字、县界之外的坐标。"
+        "未填停办年份却不再上报的学校、与班额段或总数不符的数字、依报送口径才成立的数字（口径疑点）、县界之外的坐标。"
     )
     findings = _findings(signature(db))
     counts = quality.summary(findings)
