@@ -34,6 +34,13 @@ DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("schools", "lat"): ("学校位置纬度（WGS-84，十进制度）", "度", "22.3755"),
     ("schools", "opened_year"): ("建校（开办）年份", "年", "1952"),
     ("schools", "closed_year"): ("停办或撤并的年份（仍在办学则留空）", "年", ""),
+    ("schools", "zero_pupil_decision"): (
+        "学生数为零的乡村学校是否继续办学的研判结论（T1）；其他学校留空",
+        "",
+        "",
+    ),
+    ("schools", "decision_year"): ("作出研判的学年（起始年）；填了研判年份就须填研判结论", "年", ""),
+    ("schools", "decision_note"): ("研判依据或后续安排", "", ""),
     ("school_years", "year"): ("学年起始年：2025 表示 2025—2026学年（秋季统计时点）", "年", "2025"),
     ("school_years", "school_id"): ("学校标识码，须在“学校”表中", "", "2144830101"),
     ("school_years", "stage"): ("学段；一贯制学校每个学段一行", "", "小学"),
@@ -73,6 +80,8 @@ DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("principals", "school_id"): ("学校标识码，须在“学校”表中", "", "2144830101"),
     ("principals", "birth_year"): ("正职校（园）长出生年份", "年", "1975"),
     ("principals", "post_start_year"): ("任现职（本校正职）的起始年份", "年", "2020"),
+    ("principals", "principal_name"): ("正职校（园）长姓名；任职超过10年的监测名单（T9）显示姓名", "", "关志强"),
+    ("principals", "note"): ("同一岗位连续任职超过10年的，说明原因或交流安排（T9）", "", ""),
     ("city_facts", "year"): ("学年起始年", "年", "2025"),
     ("city_facts", "key"): ("指标登记表中的市级指标代码", "", "edu_spending_10k"),
     ("city_facts", "value"): ("该指标的数值（单位见指标登记表）", "见指标", "118640"),
@@ -87,6 +96,17 @@ DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("task_progress", "status"): ("任务状态", "", "推进中"),
     ("task_progress", "note"): ("进展说明", "", "已召开专题会议部署"),
     ("task_progress", "owner"): ("负责推进该任务的单位（可填多个，用顿号分隔）", "", "市教育局"),
+    ("task_progress", "town_code"): ("某镇（街）自己的进展填该镇街的区划代码；留空表示全市进展", "", ""),
+    ("researchers", "year"): ("学年起始年", "年", "2025"),
+    ("researchers", "researcher_id"): ("本县自定的教研员编号，同一人各学年一致", "", "JY001"),
+    ("researchers", "researcher_name"): ("教研员姓名", "", "梁文"),
+    ("researchers", "hire_year"): ("任教研员的起始学年（起始年）", "年", "2019"),
+    ("researchers", "rural_visits"): ("当学年到乡村学校指导的次数（T12：5年30次，即每年6次）", "次", "7"),
+    ("researchers", "stay_months"): (
+        "当学年到乡村学校蹲点的月数，0—12（T24：新入职教研员3年内累计不少于12个月）",
+        "月",
+        "0",
+    ),
 }
 
 KIND_EXAMPLE = {"int": "0", "num": "0", "bool": "否", "year": "2025", "date": "2025-06-30"}

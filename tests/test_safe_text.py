@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import subprocess
 import sys
@@ -270,9 +271,29 @@ def _stopping_page():
     st.markdown("guard returned")  # never reached: st.stop propagates
 
 
-def test_a_failing_page_shows_a_chinese_message_with_an_id_and_no_traceback(capfd):
-    at = AppTest.from_function(_failing_page, default_timeout=30)
-    at.run()
+class _Grab(logging.Handler):
+    """Collects the guard's log lines (with their tracebacks) whatever stream its own handler
+    was bound to when the module was first imported."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+def test_a_failing_page_shows_a_chinese_message_with_an_id_and_no_traceback():
+    from edubalance import page_guard
+
+    grab = _Grab()
+    page_guard.log.addHandler(grab)
+    try:
+        at = AppTest.from_function(_failing_page, default_timeout=30)
+        at.run()
+    finally:
+        page_guard.log.removeHandler(grab)
     assert not at.exception  # nothing escapes to Streamlit's own error box
     assert len(at.error) == 1
     message = at.error[0].value
@@ -280,7 +301,7 @@ def test_a_failing_page_shows_a_chinese_message_with_an_id_and_no_traceback(capf
     assert match and message.startswith("页面出现意外错误")
     everything = " ".join(str(e.value) for e in [*at.error, *at.markdown, *at.title] if hasattr(e, "value"))
     assert "Traceback" not in everything and "ValueError" not in everything and "secret" not in everything
-    log = capfd.readouterr().err
+    log = "\n".join(grab.lines)
     assert f"id={match.group(1)}" in log and "Traceback" in log and "ValueError: secret" in log
 
 

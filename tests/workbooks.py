@@ -117,4 +117,8 @@ def full_frames(year: int = 2026) -> dict[str, pd.DataFrame]:
     frames["任务进展"] = frame(
         "task_progress", [{"target_id": "Q1", "updated_on": f"{year}-03-01", "status": "推进中", "owner": "市教育局"}]
     )
+    frames["教研员"] = frame(
+        "researchers",
+        [{"year": year, "researcher_id": "JY001", "hire_year": 2019, "rural_visits": 7, "stay_months": 0}],
+    )
     return frames
