@@ -359,20 +359,26 @@ def reserve_attempt(path: Path, name: str, address: str | None = None, now: floa
         keys.append((address_key(address), MAX_PER_ADDRESS))
     with transaction(path) as con:
         con.execute("DELETE FROM attempts WHERE at <= ?", [now - window])
-        wait = 0.0
-        for key, limit in keys:
-            times = [
-                r[0]
-                for r in con.execute(
-                    "SELECT at FROM attempts WHERE key = ? AND at > ? ORDER BY at DESC", [key, now - window]
-                ).fetchall()
-            ]
-            if len(times) >= limit:
-                wait = max(wait, times[limit - 1] + window - now)
+        wait = _lock_wait(con, keys, now, window)
         if wait > 0:
             return wait
         con.executemany("INSERT INTO attempts (key, at) VALUES (?, ?)", [(k, now) for k, _ in keys])
     return 0.0
+
+
+def _lock_wait(con, keys: list[tuple[str, int]], now: float, window: float) -> float:
+    """Seconds until every (key, limit) has fewer than `limit` attempts inside the window."""
+    wait = 0.0
+    for key, limit in keys:
+        times = [
+            r[0]
+            for r in con.execute(
+                "SELECT at FROM attempts WHERE key = ? AND at > ? ORDER BY at DESC", [key, now - window]
+            ).fetchall()
+        ]
+        if len(times) >= limit:
+            wait = max(wait, times[limit - 1] + window - now)
+    return wait
 
 
 def locked_for(path: Path, name: str, address: str | None = None, now: float | None = None) -> float:
@@ -382,17 +388,7 @@ def locked_for(path: Path, name: str, address: str | None = None, now: float | N
     keys = [(account_key(name), MAX_PER_ACCOUNT)] + ([(address_key(address), MAX_PER_ADDRESS)] if address else [])
     con = connect(path)
     try:
-        wait = 0.0
-        for key, limit in keys:
-            times = [
-                r[0]
-                for r in con.execute(
-                    "SELECT at FROM attempts WHERE key = ? AND at > ? ORDER BY at DESC", [key, now - window]
-                ).fetchall()
-            ]
-            if len(times) >= limit:
-                wait = max(wait, times[limit - 1] + window - now)
-        return wait
+        return _lock_wait(con, keys, now, window)
     finally:
         con.close()
 

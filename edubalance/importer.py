@@ -471,19 +471,6 @@ def import_file(
     )
 
 
-def check_file(path: str | Path, db: Path | None = None) -> Problems:
-    """Validate only (against the database when given); nothing is written."""
-    tables, problems = read_or_problems(Path(path))
-    if problems.errors:
-        return problems
-    try:
-        existing = read_existing(db) if db is not None else Existing()
-    except DatabaseUnreadable as exc:
-        problems.add(Path(db).name, None, "", "", str(exc))
-        return problems
-    return validate(tables, existing, replace_years=True)[1]
-
-
 def refresh_if_outdated(db: Path) -> bool:
     """Rebuild views and registries in a database made by an older version of the code."""
     con = open_snapshot(db)
@@ -634,7 +621,6 @@ __all__ = [
     "Upload",
     "import_file",
     "import_tables",
-    "check_file",
     "check_tables",
     "check_upload",
     "read_upload",
