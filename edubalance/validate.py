@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import registry
-from .problems import WARNING, Problems
+from .problems import ERROR, WARNING, Problems
 from .reading import RawTable, _header_key
 from .rules import FORMULA_PREFIXES, part_of_whole_rule
 from .schema import (
@@ -413,12 +413,20 @@ def _check_school_years(p: Parsed, all_schools: dict[str, str], problems: Proble
             problems.add(sh.zh, row, sh.column(part).zh, x, reason.format(y), severity)
 
 
+def _flag(problems: Problems, sh, df: pd.DataFrame, mask: pd.Series, column: str, reason: str, severity=ERROR):
+    """One problem per row where `mask` holds, naming the cell of `column` and its value."""
+    for row, v in zip(df.loc[mask, "_row"], df.loc[mask, column]):
+        problems.add(sh.zh, row, sh.column(column).zh, v, reason, severity)
+
+
+def _after_school_year(df: pd.DataFrame, column: str) -> pd.Series:
+    return df[column].notna() & df["year"].notna() & (df[column] > df["year"])
+
+
 def _check_principals(p: Parsed, problems: Problems):
     df = p.frame
     sh = PRINCIPALS
-    late = df["post_start_year"].notna() & df["year"].notna() & (df["post_start_year"] > df["year"])
-    for row, v in zip(df.loc[late, "_row"], df.loc[late, "post_start_year"]):
-        problems.add(sh.zh, row, sh.column("post_start_year").zh, v, "任现职年份晚于学年")
+    _flag(problems, sh, df, _after_school_year(df, "post_start_year"), "post_start_year", "任现职年份晚于学年")
     age = df["year"] - df["birth_year"]
     odd = age.notna() & ((age < 18) | (age > 80))
     for row, v in zip(df.loc[odd, "_row"], df.loc[odd, "birth_year"]):
@@ -458,16 +466,10 @@ def _check_designations(p: Parsed, problems: Problems):
 def _check_researchers(p: Parsed, problems: Problems):
     df = p.frame
     sh = RESEARCHERS
-    late = df["hire_year"].notna() & df["year"].notna() & (df["hire_year"] > df["year"])
-    for row, v in zip(df.loc[late, "_row"], df.loc[late, "hire_year"]):
-        problems.add(sh.zh, row, sh.column("hire_year").zh, v, "入职年份晚于学年")
+    _flag(problems, sh, df, _after_school_year(df, "hire_year"), "hire_year", "入职年份晚于学年")
     months = df["stay_months"]
-    odd = months.notna() & ((months < 0) | (months > 12))
-    for row, v in zip(df.loc[odd, "_row"], months[odd]):
-        problems.add(sh.zh, row, sh.column("stay_months").zh, v, "蹲点月数应在 0—12 之间")
-    neg = df["rural_visits"].notna() & (df["rural_visits"] < 0)
-    for row, v in zip(df.loc[neg, "_row"], df.loc[neg, "rural_visits"]):
-        problems.add(sh.zh, row, sh.column("rural_visits").zh, v, "次数不能为负")
+    _flag(problems, sh, df, months.notna() & ((months < 0) | (months > 12)), "stay_months", "蹲点月数应在 0—12 之间")
+    _flag(problems, sh, df, df["rural_visits"].notna() & (df["rural_visits"] < 0), "rural_visits", "次数不能为负")
 
 
 def _check_tasks(p: Parsed, problems: Problems):

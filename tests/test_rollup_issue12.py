@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from edubalance import charts_targets, progress
+from edubalance import charts_targets, progress, target_cards
 
 
 def unit(target_id, scope, code, name, s25, s27, **kw):
@@ -95,7 +95,7 @@ def test_attention_lists_late_overdue_and_off_track_with_owner_and_towns():
     t2 = items[0]
     assert t2["status"] == progress.LATE and t2["owner"] == "市教育局、各镇（街）"
     assert t2["missing"] == ["乙镇", "丙镇"]  # 丁镇 met it in 2026, late
-    html = charts_targets.attention_html(items, 2026)
+    html = target_cards.attention_html(items, 2026)
     assert "未按期达标" in html and "未达标（2/4）：乙镇、丙镇" in html and "逾期1年" in html
     assert "市财政局" in html and "[D]" in html and "偏离" in html and "逾期" in html
     assert "任务进展：推进中" in html
@@ -106,7 +106,7 @@ def test_town_shortfalls_cover_every_town_scoped_target():
     assert list(short.index) == ["T2", "T7"]  # city targets are not town shortfalls
     assert short.loc["T2", "towns"] == ["乙镇", "丙镇"]
     assert short.loc["T7", "towns"] == []
-    lines = charts_targets.town_shortfall_lines(short.reset_index(), {"T2": "public_boarding_school"})
+    lines = target_cards.town_shortfall_lines(short.reset_index(), {"T2": "public_boarding_school"})
     assert lines[0] == "**尚无公办寄宿制学校**（T2，期限2025）：乙镇、丙镇"
     assert lines[1].endswith("：无")
 
@@ -115,21 +115,21 @@ def test_hostile_names_are_escaped():
     st = status_frame()
     st.loc[0, "scope_name"] = "<script>x</script>*镇*"
     items = progress.attention(progress.rollup(st), progress.missing_units(st))
-    assert "<script>" not in charts_targets.attention_html(items, 2026)
-    lines = charts_targets.town_shortfall_lines(progress.town_shortfalls(st))
+    assert "<script>" not in target_cards.attention_html(items, 2026)
+    lines = target_cards.town_shortfall_lines(progress.town_shortfalls(st))
     assert "<script>" not in lines[0] and "\\*镇\\*" in lines[0]
 
 
 def test_every_word_has_a_colour_and_a_meaning():
     for w in progress.STATUS_ORDER:
-        assert w in charts_targets.STATUS_COLORS and w in charts_targets.STATUS_FILL
+        assert w in target_cards.STATUS_COLORS and w in charts_targets.STATUS_FILL
         assert w in progress.STATUS_MEANING
     # the final verdicts are solid red chips, distinct from 偏离 and 需加速
-    late = charts_targets.STATUS_COLORS[progress.LATE]
-    assert late != charts_targets.STATUS_COLORS[progress.OFF_TRACK]
-    assert late != charts_targets.STATUS_COLORS[progress.ACCELERATE]
-    assert charts_targets.STATUS_COLORS[progress.NOT_STARTED] != charts_targets.STATUS_COLORS[progress.NO_DATA]
-    legend = charts_targets.status_legend_html()
+    late = target_cards.STATUS_COLORS[progress.LATE]
+    assert late != target_cards.STATUS_COLORS[progress.OFF_TRACK]
+    assert late != target_cards.STATUS_COLORS[progress.ACCELERATE]
+    assert target_cards.STATUS_COLORS[progress.NOT_STARTED] != target_cards.STATUS_COLORS[progress.NO_DATA]
+    legend = target_cards.status_legend_html()
     assert all(w in legend for w in progress.STATUS_ORDER)
 
 
@@ -139,7 +139,7 @@ def test_card_shows_deadline_note_measure_note_and_catch_up():
     st["measure_note"] = "只测量了“两个不低于或高于”中的一半"
     st["plan_clause"] = "附件1·第1条"
     roll = progress.rollup(st).set_index("target_id")
-    card = charts_targets.target_card(
+    card = target_cards.target_card(
         roll.loc["T2"].rename("T2").to_frame().T.reset_index(names="target_id").iloc[0], ["乙镇"], 2026
     )
     assert "方案未明示（按规划期末2027年评估）" in card and ">[D]</span>" in card

@@ -5,7 +5,7 @@ schools that miss it; then the headline figures."""
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from edubalance import charts, charts_targets, progress, registry, summaries, ui
+from edubalance import charts, charts_targets, progress, registry, summaries, target_cards, ui
 from edubalance.labels import labelled
 
 year = ui.year_filter()
@@ -24,10 +24,10 @@ if flagged:
         "列出未达标的镇街或学校和责任单位；责任单位带 [D] 的为方案附件未列明、按正文理解。"
     )
     shown, rest = flagged[:6], flagged[6:]
-    st.markdown(charts_targets.attention_html(shown, year), unsafe_allow_html=True)
+    st.markdown(target_cards.attention_html(shown, year), unsafe_allow_html=True)
     if rest:
         with st.expander(f"另有 {len(rest)} 项"):
-            st.markdown(charts_targets.attention_html(rest, year), unsafe_allow_html=True)
+            st.markdown(target_cards.attention_html(rest, year), unsafe_allow_html=True)
 else:
     st.success("没有未按期达标、逾期或偏离的目标与任务。")
 
@@ -80,7 +80,7 @@ c[5].metric("缺规范化公办中心园的镇", f"{len(no_kg)}/{zhen}", help="�
 # Headline of the plan's targets for 2025 and 2027 (targets_status; details on 目标进度).
 head, link = st.columns([5, 1], vertical_alignment="center")
 head.markdown(
-    "**方案目标与任务进度**（项数）" + charts_targets.status_counts_html(progress.status_counts(targets)),
+    "**方案目标与任务进度**（项数）" + target_cards.status_counts_html(progress.status_counts(targets)),
     unsafe_allow_html=True,
 )
 with link:
@@ -99,7 +99,7 @@ with right:
     if short.empty:
         st.info("目标登记表中没有按镇街考核的目标。")
     keys = dict(zip(status["target_id"], status["indicator_key"]))
-    for line in charts_targets.town_shortfall_lines(short, keys):
+    for line in target_cards.town_shortfall_lines(short, keys):
         st.markdown(line)
     st.subheader("班额与校额")
     st.markdown(

@@ -5,7 +5,7 @@ status for 2025 and 2027 (expected-path method, DESIGN.md §6), trend, remaining
 import streamlit as st
 
 from edubalance import charts_targets as ct
-from edubalance import progress, summaries, ui
+from edubalance import progress, summaries, target_cards, ui
 from edubalance.safe_text import md
 
 ALL = "全部责任单位"
@@ -38,7 +38,7 @@ st.caption(
     "此前为预判。定性任务取“任务进展”最新记录：已完成、推进中、需加速（滞后）、未启动，过期未完成（含无记录）为逾期。"
     "方案未明示之处为本看板的约定，标 [D]。"
 )
-st.markdown(ct.status_legend_html(), unsafe_allow_html=True)
+st.markdown(target_cards.status_legend_html(), unsafe_allow_html=True)
 task_note = progress.shared_task_note(shown)
 if task_note:
     st.caption(f"定性任务的口径：{task_note}")
@@ -46,7 +46,7 @@ if task_note:
 counts = progress.status_counts(shown)
 left, right = st.columns([2, 3])
 with left:
-    st.markdown(ct.status_counts_html(counts), unsafe_allow_html=True)
+    st.markdown(target_cards.status_counts_html(counts), unsafe_allow_html=True)
 with right:
     ui.chart(ui.figure(ct.status_counts_bar, counts), key="tg_counts")
 with st.expander("表格：各状态项数"):
@@ -115,7 +115,9 @@ EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡�
 for group in progress.group_order(shown["group_zh"]):
     rows = shown[shown["group_zh"] == group]
     st.subheader(f"{md(group)}（{len(rows)}项）")
-    cards = "".join(ct.target_card(r, missing.get(r["target_id"], ()), year, task_note) for _, r in rows.iterrows())
+    cards = "".join(
+        target_cards.target_card(r, missing.get(r["target_id"], ()), year, task_note) for _, r in rows.iterrows()
+    )
     st.markdown(cards, unsafe_allow_html=True)
     if owner == ALL:
         for section in EXTRA.get(group, ()):

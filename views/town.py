@@ -4,7 +4,7 @@ gaps to the city value and the standards, and its schools with their 优质均�
 
 import streamlit as st
 
-from edubalance import charts_targets, charts_towns, progress, ui
+from edubalance import charts_towns, progress, target_cards, ui
 from edubalance.safe_text import md
 
 year = ui.year_filter()
@@ -49,14 +49,14 @@ for t in mine.itertuples():
     st.markdown(
         f"{BADGE.get(t.status, md(t.status))} **{md(t.target_id)} {md(t.target_name)}**：现有 {t.count} {md(t.unit)}"
         + ("" if t.required else f"（{md(t.town_kind)}不在本项要求范围内）")
-        + charts_targets.town_verdict_html(verdicts.get(t.target_id), year)
+        + target_cards.town_verdict_html(verdicts.get(t.target_id), year)
         + f"  \n<small>{md(t.wording)}（期限：{md(t.deadline)}年）</small>",
         unsafe_allow_html=True,
     )
 others = [r for tid, r in verdicts.items() if tid not in set(mine["target_id"])]
 if others:
     st.markdown(
-        "".join(charts_targets.town_target_html(r, year) for r in others),
+        "".join(target_cards.town_target_html(r, year) for r in others),
         unsafe_allow_html=True,
     )
 if mine.empty and not others:
@@ -71,7 +71,7 @@ else:
         "方案附件各项任务均列“各镇（街）”为责任单位：这里是本镇街自己的进展记录（按“任务进展”表中的区划代码），"
         "过期未完成（含无记录）为逾期。"
     )
-    st.markdown(charts_targets.task_rows_html(tasks), unsafe_allow_html=True)
+    st.markdown(target_cards.task_rows_html(tasks), unsafe_allow_html=True)
     with st.expander("表格：本镇街任务"):
         ui.table(tasks, f"{town['town_name']}_任务_{year}", key="town_tasks_t")
 
