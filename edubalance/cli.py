@@ -1,7 +1,7 @@
 """Command line: python -m edubalance build|check|import|query|export|bench (DESIGN.md §3.1).
 
 ``query --format csv`` and ``--format json`` are machine output: cells are written as they are
-in the database. Unlike the pages' "下载 CSV" (edubalance.safe_text.csv_safe), text that starts
+in the database. Unlike the pages' "下载 CSV" (edubalance.model.safe_text.csv_safe), text that starts
 with = + - @ is NOT prefixed with ', so a spreadsheet opening this CSV may run it as a formula.
 """
 
@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .paths import db_path
+from edubalance.store.paths import db_path
 
 
 def _print_problems(problems) -> None:
@@ -20,8 +20,8 @@ def _print_problems(problems) -> None:
 
 
 def cmd_build(args) -> int:
-    from .accounts import os_user
-    from .build import build_database
+    from edubalance.access.accounts import os_user
+    from edubalance.ingest.build import build_database
 
     db = db_path(args.db)
     result = build_database(db, workbook=args.source, user=os_user())
@@ -35,7 +35,7 @@ def cmd_build(args) -> int:
 
 def _database_refusal(db, *, must_exist: bool) -> str | None:
     """Why --db cannot be used, in Chinese (None when it can)."""
-    from .importer import database_problem
+    from edubalance.ingest.importer import database_problem
 
     if must_exist and not db.exists():
         return f"数据库文件不存在：{db}；请先运行 python -m edubalance build --db {db}（或 build --from 工作簿）"
@@ -61,8 +61,8 @@ def _guarded(command):
 
 def cmd_dry_run(args) -> int:
     """import --dry-run: every problem, then what the import would change; nothing is written."""
-    from .importer import read_or_problems
-    from .preview import preview_tables, summary_lines
+    from edubalance.ingest.importer import read_or_problems
+    from edubalance.ingest.preview import preview_tables, summary_lines
 
     db = db_path(args.db)
     refusal = _database_refusal(db, must_exist=True)
@@ -88,7 +88,7 @@ def cmd_check(args) -> int:
     # Validation, then geometry findings (coordinates outside the county or far from the
     # town's zone) and data-quality findings (empty optional cells, year-on-year jumps,
     # schools that vanish, totals that disagree): those are warnings, never a reason to fail.
-    from .checking import check_workbook
+    from edubalance.ingest.checking import check_workbook
 
     db = Path(args.db) if getattr(args, "db", None) else None
     if db is not None:
@@ -106,7 +106,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .importer import import_file
+    from edubalance.ingest.importer import import_file
 
     if args.dry_run:
         return cmd_dry_run(args)
@@ -116,7 +116,7 @@ def cmd_import(args) -> int:
         print(f"[错误] {refusal}")
         print("导入被拒绝；数据库未改动。", file=sys.stderr)
         return 1
-    from .accounts import os_user
+    from edubalance.access.accounts import os_user
 
     result = import_file(args.workbook, db, replace_years=args.replace_years, user=args.user or os_user())
     _print_problems(result.problems)
@@ -128,7 +128,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from . import db as dbmod
+    from edubalance.store import db as dbmod
 
     params = {}
     for item in args.param:
@@ -153,31 +153,31 @@ def cmd_query(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export_pptx import export_command
+    from edubalance.report.deck import export_command
 
     return export_command(args.kind, args.out, year=args.year, db=args.db, town=args.town)
 
 
 def cmd_set_password(args) -> int:
-    from .auth import set_password_cli
+    from edubalance.access.auth import set_password_cli
 
     return set_password_cli(args.secrets)
 
 
 def cmd_user(args) -> int:
-    from .accounts_cli import user_command
+    from edubalance.access.commands import user_command
 
     return user_command(args)
 
 
 def cmd_restore(args) -> int:
-    from .accounts_cli import restore_command
+    from edubalance.access.commands import restore_command
 
     return restore_command(args)
 
 
 def cmd_bench(args) -> int:
-    from .bench import main as bench_main
+    from edubalance.devtools.bench import main as bench_main
 
     return bench_main(args)
 
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--secrets", help="secrets.toml 路径（默认 .streamlit/secrets.toml）")
     p.set_defaults(func=cmd_set_password)
 
-    from .accounts_cli import add_parsers
+    from edubalance.access.commands import add_parsers
 
     add_parsers(sub, cmd_user, cmd_restore)
 
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
-    from .private import restrict_umask
+    from edubalance.store.private import restrict_umask
 
     restrict_umask()  # the database, history and accounts files this run creates: owner only
     return args.func(args)

@@ -1,14 +1,10 @@
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from workbooks import oracle_frames  # noqa: E402
-
-from edubalance.importer import import_tables  # noqa: E402
-from edubalance.reading import tables_from_frames  # noqa: E402
+from edubalance.ingest.importer import import_tables
+from edubalance.ingest.reading import tables_from_frames
+from tests.support.workbooks import oracle_frames  # noqa: E402
 
 
 @pytest.fixture
@@ -21,7 +17,7 @@ def oracle_db(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
-    from edubalance.build import build_database
+    from edubalance.ingest.build import build_database
 
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     result = build_database(db)

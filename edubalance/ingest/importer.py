@@ -1,0 +1,631 @@
+"""Import: validate → stage into a new database file → atomic swap.
+
+The live database file is never written in place. An import copies it, applies the new
+rows to the copy, checkpoints and fsyncs it, keeps the old file in `history/` (a hard link)
+and swaps the copy in with `os.replace`. Readers holding the old file keep reading it; new
+readers see the new one; a crash at any point leaves the old file in place. Imports are
+serialised with an advisory lock on a separate `.lock` file, so a rejected import leaves
+the database byte-identical.
+
+Readers in the same process must open the file with `open_snapshot`: DuckDB keeps one
+database instance per path while any connection to it is open, so a plain
+`duckdb.connect(path)` made after a swap can still return the *old* file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from edubalance.ingest.problems import Problems
+from edubalance.ingest.reading import RawTable, UnreadableFile, read_source
+from edubalance.ingest.validate import Existing, Parsed, typed_frame, validate
+from edubalance.model import registry
+from edubalance.model.schema import AREAS, CLASS_BANDS, SHEETS, SHEETS_BY_KEY, UR_AREAS
+from edubalance.store import history
+from edubalance.store.paths import DERIVED_DIR
+from edubalance.store.private import create_private, private_dir, private_file
+
+VIEWS_SQL = DERIVED_DIR / "views.sql"
+HISTORY_DIR_NAME = "history"
+MAX_UPLOAD_MB = 20  # the same cap as [server] maxUploadSize in .streamlit/config.toml
+UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+# Tests only: seconds to sleep inside the staging step, so a test can kill an import midway.
+SLOW_APPLY_ENV = "EDUBALANCE_TEST_SLOW_APPLY"
+# Tests only: the name of a point of the import (KILL_POINTS) at which the process kills
+# itself with SIGKILL, so a test can prove every moment leaves a whole database.
+KILL_AT_ENV = "EDUBALANCE_TEST_KILL_AT"
+KILL_POINTS = ("locked", "copied", "applied", "committed", "checkpointed", "backed_up", "replaced", "synced")
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    pass
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    problems: Problems
+    rows: dict[str, int] = field(default_factory=dict)
+    db_path: Path | None = None
+    backup_path: Path | None = None
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def database_sha(db: Path) -> str:
+    """The database's content fingerprint for preview-then-confirm; "" when there is none."""
+    return sha256_of(db) if Path(db).is_file() else ""
+
+
+@contextmanager
+def import_lock(db: Path):
+    """Serialise writers: one import (or restore) at a time per database file."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    lock = create_private(str(db) + ".lock")
+    with open(lock, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def open_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file the path points at now (see db.connect)."""
+    from edubalance.store.db import connect
+
+    return connect(db)
+
+
+class DatabaseUnreadable(Exception):
+    """The database file exists but cannot be opened or read (not DuckDB, no permission)."""
+
+
+def database_problem(db: Path) -> str | None:
+    """Why the database at db cannot serve an import or a check, in Chinese; None when it can
+    (a missing file is fine here: the importer creates it)."""
+    db = Path(db)
+    if db.is_dir():
+        return f"数据库路径 {db} 是一个文件夹，不是数据库文件"
+    if db.exists():
+        if not db.is_file():
+            return f"数据库路径 {db} 不是普通文件"
+        if not os.access(db, os.R_OK):
+            return f"没有读取数据库文件 {db} 的权限"
+        with open(db, "rb") as f:
+            head = f.read(16)
+        if len(head) >= 12 and head[8:12] != b"DUCK":
+            return f"{db} 不是 DuckDB 数据库文件（文件头不符）"
+    return None
+
+
+def read_existing(db: Path) -> Existing:
+    problem = database_problem(db)
+    if problem:
+        raise DatabaseUnreadable(problem)
+    if not db.exists():
+        return Existing()
+    try:
+        return _read_existing(db)
+    except (duckdb.Error, OSError) as exc:
+        raise DatabaseUnreadable(f"数据库文件 {db} 无法读取（程序库信息：{str(exc)[:200]}）") from exc
+
+
+def _read_existing(db: Path) -> Existing:
+    con = open_snapshot(db)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        ex = Existing()
+        if "towns" in tables:
+            ex.towns = {r[0] for r in con.execute("SELECT town_code FROM towns").fetchall()}
+            prefixes = {c[:6] for c in ex.towns}
+            ex.county = prefixes.pop() if len(prefixes) == 1 else None
+        if "schools" in tables:
+            ex.schools = dict(con.execute("SELECT school_id, school_type FROM schools").fetchall())
+        for sheet in SHEETS:
+            if sheet.yearly and sheet.key in tables:
+                ex.years[sheet.key] = {r[0] for r in con.execute(f"SELECT DISTINCT year FROM {sheet.key}").fetchall()}
+        return ex
+    finally:
+        con.close()
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for sheet in SHEETS:
+        cols = ", ".join(f"{c.key} {c.sql_type}" for c in sheet.columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {sheet.key} ({cols})")
+        # A database made before a column was added to the workbook gains it (empty), so
+        # older databases and last year's workbooks keep working.
+        for c in sheet.columns:
+            con.execute(f"ALTER TABLE {sheet.key} ADD COLUMN IF NOT EXISTS {c.key} {c.sql_type}")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS import_log (
+            id INTEGER, imported_at TIMESTAMP, action VARCHAR, user_name VARCHAR,
+            file_name VARCHAR, sha256 VARCHAR, rows_json VARCHAR, replaced_years VARCHAR,
+            warnings INTEGER, note VARCHAR)"""
+    )
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+
+
+def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)load the registries and classification tables. Call derive() once the data is in."""
+    registry.load.cache_clear()
+    for table in registry.REGISTRIES:
+        df = registry.load(table)  # noqa: F841 - read by DuckDB's replacement scan
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM df")
+    ur = pd.DataFrame({"ur_code": list(UR_AREAS), "area": list(UR_AREAS.values())})  # noqa: F841
+    con.execute("CREATE OR REPLACE TABLE ref_ur_codes AS SELECT * FROM ur")
+    areas = pd.DataFrame({"area": list(AREAS), "sort_order": range(len(AREAS))})  # noqa: F841
+    con.execute("CREATE OR REPLACE TABLE ref_areas AS SELECT * FROM areas")
+    bands = pd.DataFrame(  # noqa: F841
+        [(k, zh, lo, hi) for k, zh, lo, hi in CLASS_BANDS], columns=["band", "band_zh", "lower_bound", "upper_bound"]
+    )
+    con.execute("CREATE OR REPLACE TABLE ref_class_bands AS SELECT * FROM bands")
+
+
+def derive(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the derived tables and the shared views from the data and registries now in
+    the database. Every writer calls it last, so derived rows never lag the data."""
+    con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+    con.execute("DELETE FROM meta WHERE key = 'reference_version'")
+    con.execute("INSERT INTO meta VALUES ('reference_version', ?)", [reference_version()])
+
+
+def load_in_memory(
+    parsed: dict[str, Parsed], memory_limit: str | None = None, scratch: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A database holding validated tables the way an import writes them: registries, then
+    the data, then the derived tables (which need both). In memory by default; with a
+    memory_limit and a scratch folder, a file-backed database there that DuckDB keeps
+    within the limit by spilling (the command-line check of a 200,000-row workbook stays
+    under 500 MB)."""
+    if memory_limit and scratch is not None:
+        config = {
+            "memory_limit": memory_limit,
+            "threads": 1,
+            "temp_directory": str(scratch / "spill"),
+            "preserve_insertion_order": False,  # lets DuckDB stream inserts and spill more
+        }
+        con = duckdb.connect(str(scratch / "check.duckdb"), config=config)
+    else:
+        con = duckdb.connect()
+    try:
+        _create_tables(con)
+        refresh_reference(con)
+        _apply(con, parsed, True)
+        derive(con)
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def reference_version() -> str:
+    """A fingerprint of the views and registries; a database built with others is refreshed."""
+    h = hashlib.sha256(VIEWS_SQL.read_bytes())
+    for name in registry.REGISTRIES.values():
+        h.update((registry.DATA_DIR / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection, parsed: dict[str, Parsed], replace_years: bool, progress: Progress = _no_progress
+) -> dict[str, int]:
+    rows = {}
+    todo = [s for s in SHEETS if s.key in parsed]
+    for i, sheet in enumerate(todo):
+        progress(0.35 + 0.45 * i / max(len(todo), 1), f"写入“{sheet.zh}”（{len(parsed[sheet.key].frame)} 行）")
+        new = typed_frame(parsed[sheet.key])  # noqa: F841 - read by DuckDB's replacement scan
+        if sheet.yearly:
+            con.execute(f"DELETE FROM {sheet.key} WHERE year IN (SELECT DISTINCT year FROM new)")
+        else:
+            match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in sheet.unique)
+            con.execute(f"DELETE FROM {sheet.key} AS t WHERE EXISTS (SELECT 1 FROM new AS n WHERE {match})")
+        con.execute(f"INSERT INTO {sheet.key} BY NAME SELECT * FROM new")
+        rows[sheet.key] = len(new)
+    return rows
+
+
+def _log(con, action, user, file_name, sha, rows, replaced_years, warnings, note=""):
+    next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_log").fetchone()[0]
+    con.execute(
+        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            next_id,
+            dt.datetime.now().replace(microsecond=0),
+            action,
+            user,
+            file_name,
+            sha,
+            json.dumps(rows, ensure_ascii=False),
+            ",".join(map(str, replaced_years)),
+            warnings,
+            note,
+        ],
+    )
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def swap_in(tmp: Path, db: Path) -> Path | None:
+    """Keep the current file in history/ and atomically put tmp in its place."""
+    _fsync(tmp)
+    backup = None
+    if db.exists():
+        hist = private_dir(db.parent / HISTORY_DIR_NAME)
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        backup = hist / f"{db.stem}-{stamp}.duckdb"
+        try:
+            os.link(db, backup)
+        except OSError:
+            shutil.copy2(db, backup)
+    _kill_point("backed_up")
+    os.replace(tmp, db)
+    _kill_point("replaced")
+    _fsync(db.parent)
+    _kill_point("synced")
+    return backup
+
+
+def _staging_path(db: Path) -> Path:
+    return db.parent / f".{db.name}.{os.getpid()}.tmp"
+
+
+def _remove_stale_staging(db: Path) -> None:
+    """Delete staging files left by a killed import. Only called under the import lock, when
+    no other import can be staging, so every such file is garbage."""
+    for leftover in db.parent.glob(f".{db.name}.*.tmp*"):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+
+
+def _slow_apply_for_tests() -> None:
+    delay = os.environ.get(SLOW_APPLY_ENV)
+    if delay:
+        # Tell the test that the staging copy is being written, then hold the import there.
+        print(f"{SLOW_APPLY_ENV}: staging", file=sys.stderr, flush=True)
+        time.sleep(float(delay))
+
+
+def stage_and_swap(
+    db: Path,
+    work,
+    *,
+    fresh: bool = False,
+    source: Path | None = None,
+    progress: Progress = _no_progress,
+) -> Path | None:
+    """Copy db (or `source`, or nothing when fresh), let work(con) change the copy, then swap
+    it in. Returns the backup of the file it replaced. Call under `import_lock`."""
+    _remove_stale_staging(db)
+    _kill_point("locked")
+    tmp = _staging_path(db)
+    try:
+        origin = source if source is not None else (None if fresh else db)
+        if origin is not None and origin.exists():
+            progress(0.3, "复制数据库副本")
+            shutil.copy2(origin, tmp)
+            _kill_point("copied")
+        con = duckdb.connect(str(tmp))
+        try:
+            _create_tables(con)
+            con.execute("BEGIN TRANSACTION")
+            refresh_reference(con)
+            work(con)
+            _kill_point("applied")
+            progress(0.8, "计算派生指标")
+            derive(con)
+            con.execute("COMMIT")
+            _kill_point("committed")
+            progress(0.85, "写入检查点")
+            con.execute("CHECKPOINT")
+            _kill_point("checkpointed")
+        finally:
+            con.close()
+        private_file(tmp)  # a copy keeps its source's mode; DuckDB creates files with the umask
+        progress(0.92, "切换数据库（旧版本保存在 history/）")
+        return swap_in(tmp, db)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def import_tables(
+    tables: list[RawTable],
+    db: Path,
+    *,
+    replace_years: bool = False,
+    fresh: bool = False,
+    user: str = "命令行",
+    file_name: str = "",
+    sha: str = "",
+    action: str = "import",
+    meta: dict[str, str] | None = None,
+    note: str = "",
+    progress: Progress | None = None,
+    expect_sha: str | None = None,
+) -> ImportResult:
+    """Validate and import. With expect_sha (the database's sha256 when the admin saw the
+    preview; "" for no database), refuse if the database changed since then."""
+    db = Path(db)
+    progress = progress or _no_progress
+    progress(0.02, "等待其他导入完成")
+    with import_lock(db):
+        progress(0.05, "读取数据库现状")
+        if expect_sha is not None and database_sha(db) != expect_sha:
+            problems = Problems()
+            problems.add(
+                db.name, None, "", "", "预览之后数据库已被更改（他人导入或恢复了数据）；请重新预览后再确认导入"
+            )
+            return ImportResult(False, problems, db_path=db)
+        try:
+            existing = Existing() if fresh else read_existing(db)
+        except DatabaseUnreadable as exc:
+            problems = Problems()
+            problems.add(db.name, None, "", "", str(exc))
+            return ImportResult(False, problems, db_path=db)
+        progress(0.15, "校验全部数据")
+        parsed, problems = validate(tables, existing, replace_years=replace_years)
+        if problems.errors:
+            return ImportResult(False, problems, db_path=db)
+        years = sorted(
+            set().union(
+                *[set(parsed[s.key].frame["year"].dropna().astype(int)) for s in SHEETS if s.yearly and s.key in parsed]
+            )
+        )
+        replaced = sorted(set(years) & set().union(*existing.years.values())) if existing.years else []
+        result = {}
+
+        def work(con):
+            result.update(_apply(con, parsed, replace_years, progress))
+            _slow_apply_for_tests()
+            _log(con, action, user, file_name, sha, result, replaced, len(problems.warnings), note)
+            for key, value in (meta or {}).items():
+                con.execute("DELETE FROM meta WHERE key = ?", [key])
+                con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+        backup = stage_and_swap(db, work, fresh=fresh, progress=progress)
+        history.after_swap(db, backup, user=user, action=action, detail=_audit_detail(file_name, sha, result, note))
+        progress(1.0, "导入完成")
+        return ImportResult(True, problems, result, db, backup)
+
+
+def read_or_problems(path: Path) -> tuple[list[RawTable], Problems]:
+    """The file's raw tables, or none and the reason it cannot be read."""
+    problems = Problems()
+    try:
+        return read_source(path), problems
+    except UnreadableFile as exc:
+        problems.add(path.name, None, "", "", str(exc))
+        return [], problems
+    except (Exception, RecursionError) as exc:  # a library failing on a hostile file: still a message
+        from edubalance.ingest.reading import library_message
+
+        problems.add(path.name, None, "", "", f"无法读取 {path.name}：{library_message(exc)}")
+        return [], problems
+
+
+def import_file(
+    path: str | Path,
+    db: Path,
+    *,
+    replace_years: bool = False,
+    user: str = "命令行",
+    fresh=False,
+    action: str = "import",
+    meta: dict[str, str] | None = None,
+) -> ImportResult:
+    path = Path(path)
+    tables, problems = read_or_problems(path)
+    if problems.errors:
+        return ImportResult(False, problems, db_path=db)
+    sha = sha256_of(path) if path.is_file() else ""
+    return import_tables(
+        tables,
+        db,
+        replace_years=replace_years,
+        user=user,
+        file_name=path.name,
+        sha=sha,
+        fresh=fresh,
+        action=action,
+        meta=meta,
+    )
+
+
+def refresh_if_outdated(db: Path) -> bool:
+    """Rebuild views and registries in a database made by an older version of the code."""
+    con = open_snapshot(db)
+    try:
+        try:
+            current = con.execute("SELECT value FROM meta WHERE key = 'reference_version'").fetchone()
+        except duckdb.Error:
+            current = None
+    finally:
+        con.close()
+    if current and current[0] == reference_version():
+        return False
+    with import_lock(db):
+        backup = stage_and_swap(db, lambda con: None)
+        history.after_swap(db, backup, user="系统", action="refresh", detail="代码或登记表更新后重算派生表")
+    return True
+
+
+def _audit_detail(file_name: str, sha: str, rows: dict, note: str) -> str:
+    counts = "，".join(f"{k} {v} 行" for k, v in rows.items())
+    parts = [file_name or "", counts, note, f"sha256 {sha[:16]}" if sha else ""]
+    return "；".join(p for p in parts if p)
+
+
+@dataclass
+class Upload:
+    """Files handed in through the browser, read into raw tables (or the reasons they cannot be)."""
+
+    tables: list[RawTable]
+    problems: Problems
+    file_name: str  # for the import log: the file name, or the names of several CSVs
+    sha: str  # sha256 of the file; of the sorted (name, sha256) list for several files
+    size: int
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.tables) and not self.problems.errors
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Data rows read per sheet (Chinese sheet name)."""
+        return {t.sheet.zh: len(t.rows) for t in self.tables}
+
+
+def read_upload(files: list[tuple[str, bytes]], max_mb: float = MAX_UPLOAD_MB) -> Upload:
+    """Read uploaded files: one .xlsx workbook, or one CSV per sheet named after the sheet.
+
+    Streamlit already refuses files above maxUploadSize; the size is checked again here so
+    the cap holds whatever the server configuration says.
+    """
+    problems = Problems()
+    files = [(Path(name).name, data) for name, data in files]  # never a path from the browser
+    size = sum(len(data) for _, data in files)
+    names = "、".join(name for name, _ in files)
+    if len(files) == 1:
+        sha = hashlib.sha256(files[0][1]).hexdigest()
+    else:
+        h = hashlib.sha256()
+        for name, data in sorted(files):
+            h.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+        sha = h.hexdigest()
+    if not files:
+        problems.add("", None, "", "", "没有上传文件")
+    if size > max_mb * 1024 * 1024:
+        problems.add(names, None, "", f"{size / 1024 / 1024:.1f} MB", f"文件过大（上限 {max_mb:g} MB）")
+    for name, _ in files:
+        if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
+            problems.add(
+                name,
+                None,
+                "",
+                "",
+                f"不支持的文件类型“{Path(name).suffix or '无扩展名'}”（请上传 .xlsx 工作簿，或按表名命名的 .csv 文件）",
+            )
+    if len({n for n, _ in files}) < len(files):
+        problems.add(names, None, "", "", "上传了同名文件")
+    if problems.errors:
+        return Upload([], problems, names, sha, size)
+    with tempfile.TemporaryDirectory(prefix="edubalance-upload-") as folder:
+        tables: list[RawTable] = []
+        for name, data in files:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            try:
+                tables.extend(read_source(path))
+            except UnreadableFile as exc:
+                problems.add(name, None, "", "", str(exc))
+    return Upload(tables if not problems.errors else [], problems, names, sha, size)
+
+
+def check_tables(tables: list[RawTable], db: Path, replace_years: bool = False) -> Problems:
+    """Validate against the database as it is now; nothing is written."""
+    return validate(tables, read_existing(Path(db)), replace_years=replace_years)[1]
+
+
+def check_upload(upload: Upload, db: Path, replace_years: bool = False) -> Problems:
+    """Every problem of an upload: reading first, then validation against the database now."""
+    problems = Problems()
+    problems.items.extend(upload.problems.items)
+    if upload.readable:
+        found = check_tables(upload.tables, db, replace_years).items
+        # Sheet by sheet in workbook order, then row by row: the order a clerk fixes them in.
+        order = {t.sheet.zh: i for i, t in enumerate(upload.tables)}
+        found.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
+        problems.items.extend(found)
+    return problems
+
+
+TASK_FORM_NAME = "任务进展表单"
+
+
+def update_task(
+    db: Path,
+    target_id: str,
+    status: str,
+    *,
+    user: str,
+    note: str = "",
+    owner: str = "",
+    previous: str | None = None,
+    on: dt.date | None = None,
+    town_code: str = "",
+) -> ImportResult:
+    """Record one qualitative task's status (for the city, or for one town when town_code is
+    given): a one-row 任务进展 table through the importer, so it is validated, swapped in
+    atomically and logged with who and when."""
+    from edubalance.ingest.reading import tables_from_frames
+
+    on = on or dt.date.today()
+    frame = pd.DataFrame(
+        [[target_id, on.isoformat(), status, note, owner, town_code]],
+        columns=["任务编号", "更新日期", "状态", "说明", "责任单位", "区划代码"],
+    )
+    where = f"（{town_code}）" if town_code else ""
+    change = f"{target_id}{where}：{previous or '（无记录）'} → {status}"
+    return import_tables(
+        tables_from_frames({"任务进展": frame}, TASK_FORM_NAME),
+        db,
+        user=user,
+        file_name=TASK_FORM_NAME,
+        action="task_update",
+        note=change,
+    )
+
+
+__all__ = [
+    "ImportResult",
+    "Upload",
+    "import_file",
+    "import_tables",
+    "check_tables",
+    "check_upload",
+    "read_upload",
+    "open_snapshot",
+    "update_task",
+    "SHEETS_BY_KEY",
+]

@@ -1,0 +1,114 @@
+"""The derived tables (d_segments, d_indicator_values) are rebuilt by every writer, so they never
+lag the data or the registries; and db.run's Arrow conversion gives the frames .df() would."""
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from edubalance.ingest.importer import derive, import_file, refresh_if_outdated
+from edubalance.store import db as dbmod
+from tests.support.workbooks import ORACLE_P, ORACLE_R, oracle_frames, school_id, write_xlsx
+
+
+def _equipment(db, year):
+    con = dbmod.connect(db)
+    try:
+        return con.execute(
+            """SELECT school_id, numerator, denominator, value FROM v_indicator_values
+               WHERE indicator = 'equipment_per_pupil' AND year = ? ORDER BY school_id""",
+            [year],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_replaced_year_is_rederived(oracle_db, tmp_path):
+    assert _equipment(oracle_db, 2025)[0] == (school_id("21", 1), 279.0, 45.0, 279 / 45)
+    frames = oracle_frames(2025)
+    sheet = frames["学校年度"]
+    sheet.loc[0, "在校生数"] = "90"  # school 1 doubles its pupils
+    path = tmp_path / "fix.xlsx"
+    write_xlsx(frames, path)
+    assert import_file(path, oracle_db, replace_years=True).ok
+    got = _equipment(oracle_db, 2025)
+    assert got[0] == (school_id("21", 1), 279.0, 90.0, 3.1)
+    # the other four schools are untouched: R/P of the worked example
+    assert [round(v, 12) for *_, v in got[1:]] == [round(r / p, 12) for r, p in zip(ORACLE_R[1:], ORACLE_P[1:])]
+
+
+def test_a_year_added_later_gets_its_own_derived_rows(oracle_db, tmp_path):
+    path = tmp_path / "2026.xlsx"
+    write_xlsx(oracle_frames(2026), path)
+    assert import_file(path, oracle_db).ok
+    assert len(_equipment(oracle_db, 2025)) == len(_equipment(oracle_db, 2026)) == 5
+
+
+def test_derived_counts_follow_the_registry_thresholds(oracle_db, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(oracle_db, copy)
+    con = duckdb.connect(str(copy))
+    share = "SELECT max(value) FROM d_indicator_values WHERE indicator = 'over_standard_class_share'"
+    # every oracle class sits in the 41—45 band: within 小学's 45-pupil standard
+    assert con.execute("SELECT sum(over_standard_classes) FROM d_segments").fetchone()[0] == 0
+    assert con.execute(share).fetchone()[0] == 0.0
+    con.execute("UPDATE ref_standards SET value = 40 WHERE indicator_key = 'class_size_standard' AND scope = '小学'")
+    derive(con)
+    assert con.execute("SELECT sum(over_standard_classes) FROM d_segments").fetchone()[0] == 10
+    assert con.execute(share).fetchone()[0] == 1.0
+    con.close()
+
+
+def test_a_database_from_older_code_is_rederived(oracle_db):
+    con = duckdb.connect(str(oracle_db))
+    con.execute("DROP VIEW v_indicator_values")
+    con.execute("DROP TABLE d_indicator_values")
+    con.execute("UPDATE meta SET value = 'older' WHERE key = 'reference_version'")
+    con.close()
+    assert refresh_if_outdated(oracle_db) is True
+    assert len(_equipment(oracle_db, 2025)) == 5
+    assert refresh_if_outdated(oracle_db) is False
+
+
+WIDE = """
+SELECT * FROM (VALUES
+    (1::INT, true, 3::HUGEINT, 1.25::DECIMAL(10, 2), DATE '2025-09-01', '甲', [1, 2], 5::BIGINT, NULL::VARCHAR),
+    (NULL, NULL, NULL, NULL, NULL, NULL, NULL, 6, NULL)
+) AS t(i, b, h, d, day, s, l, n, empty)
+"""
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        WIDE,
+        WIDE + " WHERE n = 5",  # no NULLs: plain numpy int and bool
+        WIDE + " WHERE false",  # no rows
+    ],
+)
+def test_arrow_frames_are_the_frames_df_gives(sql):
+    con = duckdb.connect()
+    expected = con.execute(sql).df()
+    got = dbmod.to_frame(con.sql(sql).to_arrow_table())
+    con.close()
+    assert got.dtypes.to_dict() == expected.dtypes.to_dict()
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_arrow_frames_keep_nullable_dtypes_where_nulls_occur():
+    con = duckdb.connect()
+    got = dbmod.to_frame(con.sql(WIDE).to_arrow_table())
+    con.close()
+    assert str(got["i"].dtype) == "Int32" and str(got["b"].dtype) == "boolean"
+    assert got["h"].dtype == "float64" and got["h"].iloc[0] == 3.0  # HUGEINT sums are numbers, not Decimals
+    assert got["d"].iloc[0] == 1.25 and str(got["day"].dtype).startswith("datetime64")
+    assert got["empty"].tolist() == [None, None]  # all-NULL text stays None, not a truthy NaN
+
+
+def test_a_named_query_runs_on_a_connection_with_an_unfetched_result(oracle_db):
+    con = dbmod.connect(oracle_db)
+    con.execute("SELECT school_id FROM schools")  # left unfetched, as callers do with fetchone()
+    got = dbmod.run("balance_cv", {"year": 2025}, con=con)
+    assert list(got["stage"]) == ["小学"] * 7
+    con.close()
