@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from edubalance import session
-from edubalance.bootstrap import ensure_database
-from edubalance.navigation import PAGES, visible_pages
-from edubalance.page_guard import run_guarded
-from edubalance.private import restrict_umask
+from edubalance.access import session
+from edubalance.store.private import restrict_umask
+from edubalance.ui.bootstrap import ensure_database
+from edubalance.ui.navigation import PAGES, visible_pages
+from edubalance.ui.page_guard import run_guarded
 
 st.set_page_config(page_title="城乡教育均衡监测看板", page_icon="static/favicon.png", layout="wide")
 

@@ -5,11 +5,14 @@ atomic, logged with who and when)."""
 
 import streamlit as st
 
-from edubalance import accounts, importer, permissions, preview, preview_ui, quality, restore, session, template, ui
-from edubalance import history as versions_store
-from edubalance.db import signature
-from edubalance.safe_text import md
-from edubalance.schema import SHEETS_BY_KEY, TASK_STATUSES
+from edubalance.access import accounts, permissions, session
+from edubalance.ingest import importer, preview, quality, restore, template
+from edubalance.model.safe_text import md
+from edubalance.model.schema import SHEETS_BY_KEY, TASK_STATUSES
+from edubalance.store import history as versions_store
+from edubalance.store.db import signature
+from edubalance.ui import data as ui
+from edubalance.ui import preview as preview_ui
 
 st.title("数据管理")
 # The navigation hides this page from viewers, but a page must not rely on being hidden.

@@ -4,9 +4,10 @@ screening list for the layout plan."""
 
 import streamlit as st
 
-from edubalance import analytics, ui
-from edubalance import charts_analytics as cha
-from edubalance.safe_text import md
+from edubalance.charts import analytics as cha
+from edubalance.metrics import analytics
+from edubalance.model.safe_text import md
+from edubalance.ui import data as ui
 
 year = ui.year_filter()
 stage = ui.stage_filter(options=ui.COMPULSORY)

@@ -4,7 +4,11 @@ compliance with the 7 resource indicators (办法2017)."""
 import pandas as pd
 import streamlit as st
 
-from edubalance import analytics, charts, charts_analytics, registry, summaries, ui
+from edubalance.charts import analytics as charts_analytics
+from edubalance.charts import base as charts
+from edubalance.metrics import analytics, summaries
+from edubalance.model import registry
+from edubalance.ui import data as ui
 
 MATRIX_SCHOOLS = 80  # rows of the school × indicator heatmap that stay legible
 

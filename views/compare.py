@@ -3,7 +3,8 @@ the standard, a ranking table, 城区/镇区/乡村 parity and small multiples o
 
 import streamlit as st
 
-from edubalance import charts_towns, ui
+from edubalance.charts import towns as charts_towns
+from edubalance.ui import data as ui
 
 year = ui.year_filter()
 stage = ui.stage_filter()

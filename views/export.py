@@ -1,7 +1,7 @@
 """汇报导出: the meeting deck, a town brief and the workbook of every table to download, and a
 presentation mode that shows the deck's slides one at a time, large, for a projector.
 
-The deck's content comes from edubalance.export_pptx (the same sections the .pptx is made
+The deck's content comes from edubalance.report.deck (the same sections the .pptx is made
 of); files are generated when a download button is clicked and cached per database version
 and school year. The view is in the URL: ?present=1&slide=N."""
 
@@ -9,9 +9,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from edubalance import charts, export_pptx, export_xlsx, ui
-from edubalance import db as dbmod
-from edubalance.safe_text import html_text, md, md_frame, plot_text
+from edubalance.charts import base as charts
+from edubalance.model.safe_text import html_text, md, md_frame, plot_text
+from edubalance.report import deck as export_pptx
+from edubalance.report import xlsx as export_xlsx
+from edubalance.store import db as dbmod
+from edubalance.ui import data as ui
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,7 +86,7 @@ def _bullets(items: list[str]) -> None:
 
 
 def render_section(sec: export_pptx.Section, big: bool) -> None:
-    """One deck section as Streamlit content (charts from edubalance.charts, tables with downloads)."""
+    """One deck section as Streamlit content (charts from edubalance.charts.base, tables with downloads)."""
     font = 19 if big else 13
     h = "#" if big else "##"
     if sec.kind == "title":

@@ -3,8 +3,9 @@ before bcrypt runs, so at most 5 per account per window are ever checked."""
 
 import streamlit as st
 
-from edubalance import accounts, auth, session, ui
-from edubalance.safe_text import md
+from edubalance.access import accounts, auth, session
+from edubalance.model.safe_text import md
+from edubalance.ui import data as ui
 
 st.title("登录")
 ui.banner()

@@ -4,8 +4,9 @@ A click on a town (or a row of the table) opens 镇街详情."""
 
 import streamlit as st
 
-from edubalance import charts_towns, ui
-from edubalance.safe_text import md
+from edubalance.charts import towns as charts_towns
+from edubalance.model.safe_text import md
+from edubalance.ui import data as ui
 
 year = ui.year_filter()
 stage = ui.stage_filter()

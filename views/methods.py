@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from edubalance import registry, ui
+from edubalance.model import registry
+from edubalance.ui import data as ui
 
 st.title("方法说明")
 ui.banner()

@@ -5,8 +5,13 @@ schools that miss it; then the headline figures."""
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from edubalance import charts, charts_targets, progress, registry, summaries, target_cards, ui
-from edubalance.labels import labelled
+from edubalance.charts import base as charts
+from edubalance.charts import targets as charts_targets
+from edubalance.metrics import progress, summaries
+from edubalance.model import registry
+from edubalance.model.labels import labelled
+from edubalance.ui import data as ui
+from edubalance.ui import target_cards
 
 year = ui.year_filter()
 st.title("总览")

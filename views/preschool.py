@@ -3,9 +3,10 @@
 
 import streamlit as st
 
-from edubalance import charts_targets as ct
-from edubalance import progress, ui
-from edubalance.safe_text import md
+from edubalance.charts import targets as ct
+from edubalance.metrics import progress
+from edubalance.model.safe_text import md
+from edubalance.ui import data as ui
 
 
 def pct(v) -> str:

@@ -4,9 +4,11 @@ status for 2025 and 2027 (expected-path method, DESIGN.md §6), trend, remaining
 
 import streamlit as st
 
-from edubalance import charts_targets as ct
-from edubalance import progress, summaries, target_cards, ui
-from edubalance.safe_text import md
+from edubalance.charts import targets as ct
+from edubalance.metrics import progress, summaries
+from edubalance.model.safe_text import md
+from edubalance.ui import data as ui
+from edubalance.ui import target_cards
 
 ALL = "全部责任单位"
 

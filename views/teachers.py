@@ -3,8 +3,9 @@ principals long in post, and where the well-qualified and backbone teachers are.
 
 import streamlit as st
 
-from edubalance import charts_targets as ct
-from edubalance import progress, ui
+from edubalance.charts import targets as ct
+from edubalance.metrics import progress
+from edubalance.ui import data as ui
 
 
 def pct(v) -> str:

@@ -4,8 +4,11 @@ gaps to the city value and the standards, and its schools with their 优质均�
 
 import streamlit as st
 
-from edubalance import charts_towns, progress, target_cards, ui
-from edubalance.safe_text import md
+from edubalance.charts import towns as charts_towns
+from edubalance.metrics import progress
+from edubalance.model.safe_text import md
+from edubalance.ui import data as ui
+from edubalance.ui import target_cards
 
 year = ui.year_filter()
 stage = ui.stage_filter()
