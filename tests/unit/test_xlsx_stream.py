@@ -6,11 +6,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from test_tolerant import VARIANTS, rich_frames
 
 from edubalance.ingest import reading
 from edubalance.ingest.reading import _calamine_grids, cell_text, read_source
 from edubalance.ingest.xlsx_stream import workbook_sheets
+from tests.unit.test_tolerant import VARIANTS, rich_frames
 
 
 def _same(path):
