@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from edubalance.access import accounts, auth
+from edubalance.ingest.restore import restore_backup
 from edubalance.store import history
 from edubalance.store.paths import db_path
 
@@ -87,8 +88,6 @@ def user_command(args) -> int:
 
 
 def restore_command(args) -> int:
-    from edubalance.ingest.restore import restore_backup
-
     db = db_path(args.db)
     if args.list or not args.version:
         frame = history.list_versions(db)

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from edubalance.model import registry
+
 MET = "已达标"
 LATE = "未按期达标"  # the target's own deadline reached without the goal: a final verdict
 ON_TRACK = "按期可达"
@@ -100,8 +102,6 @@ class Assessment:
 
 def on_track_ratio() -> float:
     """The registry's on-track factor (raises KeyError when the registry lacks it)."""
-    from edubalance.model import registry
-
     return registry.standard("progress_on_track_ratio", "全市")
 
 

@@ -133,7 +133,7 @@ def test_ten_simultaneous_wrong_passwords_get_five_checks_then_the_right_one_wai
 def test_the_count_survives_a_restart_and_is_shared_by_processes(store):
     accounts.add(store, "乙", "editor", _hash("right-password-2"), by="测试")
     code = (
-        "import sys; from pathlib import Path; from edubalance import auth; "
+        "import sys; from pathlib import Path; from edubalance.access import auth; "
         "r = auth.authenticate(Path(sys.argv[1]), '乙', 'wrong'); print(r.wait > 0)"
     )
     procs = [
