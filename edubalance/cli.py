@@ -1,4 +1,4 @@
-"""Command line: python -m edubalance build|check|import|query|export|bench (DESIGN.md §3.1).
+"""Command line: python -m edubalance build|check|import|query|export|bench (README.md, 命令行).
 
 ``query --format csv`` and ``--format json`` are machine output: cells are written as they are
 in the database. Unlike the pages' "下载 CSV" (edubalance.model.safe_text.csv_safe), text that starts
@@ -227,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add_parsers(sub, cmd_user, cmd_restore)
 
-    p = sub.add_parser("bench", help="性能基准：查询集 DuckDB 与 pandas 对比、页面、导入、内存（DESIGN §9）")
+    p = sub.add_parser(
+        "bench", help="性能基准：查询集 DuckDB 与 pandas 对比、页面、导入、内存（见 docs/ARCHITECTURE.md）"
+    )
     p.add_argument("--scale", choices=["kaiping", "province"], default="province")
     p.add_argument("--json", action="store_true", help="以 JSON 输出各项数值")
     p.add_argument("--counties", type=int, default=120, help="省级规模的县数（默认 120）")

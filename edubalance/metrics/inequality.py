@@ -1,4 +1,4 @@
-"""Reference implementations of the inequality measures (STANDARDS.md §1.2 and §8).
+"""Reference implementations of the inequality measures (docs/METHODS.md, 差异系数 and 泰尔指数).
 
 The dashboard computes these in SQL; these plain functions are the independent check the
 tests hold the SQL to, and serve the what-if and benchmark code.

@@ -1,4 +1,4 @@
-"""The import workbook: sheets, columns, types and enumerations (DESIGN.md §3.3).
+"""The import workbook: sheets, columns, types and enumerations (documented for clerks in docs/DATA.md).
 
 This module is the single description of the workbook. The importer validates against it,
 the template and the demo recipe are written from it, and the database tables take their
@@ -316,7 +316,7 @@ def sheet_for(name: str) -> Sheet | None:
     return SHEETS_BY_ZH.get(name) or SHEETS_BY_KEY.get(name)
 
 
-# 城乡分类代码 -> the education-statistics bucket (STANDARDS.md §6.1).
+# 城乡分类代码 -> the education-statistics bucket (docs/METHODS.md, 城乡分类).
 UR_AREAS = {
     "111": "城区",
     "112": "城区",

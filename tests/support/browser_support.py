@@ -4,7 +4,7 @@ The server is `streamlit run app.py` (started by `edubalance.devtools.bench.runn
 benchmark uses too); the browser is the Debian `/usr/bin/chromium` driven by Playwright through
 `executable_path`, so nothing is downloaded. Every request the page makes is routed through
 `BrowserSession`: requests to any host but localhost are recorded and aborted (the product must
-work offline, DESIGN.md §1.3), console errors and uncaught page errors are recorded, and
+work offline, docs/ARCHITECTURE.md, 离线运行), console errors and uncaught page errors are recorded, and
 `check()` looks at the drawn page for exception boxes and empty charts or maps.
 """
 

@@ -11,10 +11,10 @@ TOWN_A = COUNTY + "001000"  # 街道
 TOWN_B = COUNTY + "101000"  # 镇
 TOWN_C = COUNTY + "102000"  # 镇
 
-# STANDARDS.md §1.2 test oracle: 5 primary schools, pupils P and resource R (k = 1).
+# The 差异系数 worked example (docs/METHODS.md, 差异系数): 5 primary schools, pupils P and resource R (k = 1).
 ORACLE_P = [45, 37, 89, 76, 55]
 ORACLE_R = [279, 137, 935, 160, 402]
-ORACLE_UR = ["220", "220", "111", "220", "121"]  # 城镇 = {3, 5}, 乡村 = {1, 2, 4} (STANDARDS §8)
+ORACLE_UR = ["220", "220", "111", "220", "121"]  # 城镇 = {3, 5}, 乡村 = {1, 2, 4} (docs/METHODS.md, 泰尔指数)
 
 
 def school_id(cat: str, n: int) -> str:

@@ -53,7 +53,7 @@ def _theil(db, grouping, indicator="equipment_per_pupil", year=2025, stage="小�
 
 
 def test_theil_matches_the_standards_oracle_to_six_decimals(tmp_path):
-    # STANDARDS §8 groups 城镇 = {3, 5} vs 乡村 = {1, 2, 4}: make 3 and 5 both 城区 so that
+    # The Theil oracle (docs/METHODS.md, 泰尔指数) groups 城镇 = {3, 5} vs 乡村 = {1, 2, 4}: make 3 and 5 both 城区 so that
     # grouping=urban_rural forms exactly those two groups.
     frames = oracle_frames()
     frames["学校"]["城乡分类代码"] = ["220", "220", "111", "220", "111"]

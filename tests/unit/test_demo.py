@@ -1,4 +1,4 @@
-"""Tests for the demo-data recipe (edubalance/demo.py, DESIGN.md §10)."""
+"""Tests for the demo-data recipe (edubalance/demo, docs/ARCHITECTURE.md, 演示数据)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from edubalance.demo import recipe as demo
 from edubalance.model import schema
 
 STORY_YEAR, BASE_YEAR = 2026, 2022
-STANDARDS_7 = {  # STANDARDS.md §1.1 (小学, 初中)
+STANDARDS_7 = {  # docs/METHODS.md, 资源配置指标 (小学, 初中)
     "小学": (4.2, 1, 0.9, 4.5, 7.5, 2000, 2.3),
     "初中": (5.3, 1, 0.9, 5.8, 10.2, 2500, 2.4),
 }

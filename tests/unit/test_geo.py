@@ -1,4 +1,4 @@
-"""Tests for edubalance.geo.geometry and edubalance.charts.map (DESIGN.md §8)."""
+"""Tests for edubalance.geo.geometry and edubalance.charts.map (docs/ARCHITECTURE.md, 地理)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Layering rules (DESIGN.md §2): page scripts (the folders edubalance/navigation.py points at)
+"""Layering rules (docs/ARCHITECTURE.md, 分层): page scripts (the folders edubalance/ui/navigation.py points at)
 are UI only, SQL lives in queries/ with $named parameters and a header, and every registered
 page exists and is exercised by a test."""
 
