@@ -1,4 +1,4 @@
-"""The town map: choropleth of town zones plus school points (DESIGN.md §8). Pure functions.
+"""The town map: choropleth of town zones plus school points (see docs/METHODS.md, 地图与镇街范围). Pure functions.
 
 The figure uses plotly's geo subplot with the base map hidden. Show it with ``map_config()``
 so plotly.js loads its (empty) world topology from the locally served ``static/topojson/``
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from edubalance.geo.geometry import OUTLINE_CREDIT, SCHEMATIC_LABEL
+from edubalance.geo.zones import OUTLINE_CREDIT, SCHEMATIC_LABEL
 
 TOPOJSON_URL = "app/static/topojson/"  # Streamlit static serving of ./static/topojson/
 

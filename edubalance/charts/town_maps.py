@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 from edubalance.charts.base import BAD_COLOR, FONT, NEUTRAL, OK_COLOR
 from edubalance.charts.map import NO_DATA_COLOR, geojson_bounds, map_note, marker_sizes, town_map
 from edubalance.charts.towns import d3_format, fmt_value, unit_title
-from edubalance.geo import geometry as geo
+from edubalance.geo.outline import county_adcode
+from edubalance.geo.zones import official_boundary_path, town_geojson
 from edubalance.model import registry
 from edubalance.model.safe_text import plot_text
 
@@ -58,7 +59,7 @@ def points_legend() -> str:
 @functools.lru_cache(maxsize=16)
 def _geojson(key: tuple, official: tuple | None) -> tuple[dict, bool]:
     towns = pd.DataFrame(list(key), columns=["town_code", "town_name", "seat_lon", "seat_lat"])
-    return geo.town_geojson(towns)
+    return town_geojson(towns)
 
 
 def zones_geojson_or_problem(towns: pd.DataFrame) -> tuple[dict | None, bool, str | None]:
@@ -78,8 +79,8 @@ def zones_geojson_or_problem(towns: pd.DataFrame) -> tuple[dict | None, bool, st
         for c, n, x, y in zip(towns["town_code"], towns["town_name"], towns["seat_lon"], towns["seat_lat"])
     )
     try:
-        adcode = geo.county_adcode(towns["town_code"])
-        path = geo.official_boundary_path(adcode)
+        adcode = county_adcode(towns["town_code"])
+        path = official_boundary_path(adcode)
         official = (str(path), path.stat().st_mtime) if path else None
         geojson, schematic = _geojson(key, official)
     except (ValueError, OSError) as exc:

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from edubalance.charts import town_maps
 from edubalance.geo import checks as geo_checks
-from edubalance.geo import geometry as geo
+from edubalance.geo import points as geo_points
+from edubalance.geo import zones as geo_zones
 from edubalance.store import db as dbmod
 from edubalance.ui import tables, widgets
 from tests.support.workbooks import frame  # noqa: E402
@@ -136,7 +137,7 @@ def test_map_figure_content(demo_env, con):
     main = next(t for t in chor if t.showscale is not False)
     assert main.colorbar.title.text == info["unit"]
     texts = " ".join(a.text for a in fig.layout.annotations)
-    assert geo.SCHEMATIC_LABEL in texts and "天地图" in texts and "翠山湖新区" in texts
+    assert geo_zones.SCHEMATIC_LABEL in texts and "天地图" in texts and "翠山湖新区" in texts
     markers = [t for t in fig.data if t.type == "scattergeo" and t.mode == "markers"]
     assert sum(len(t.lon) for t in markers) == len(points.dropna(subset=["lon", "lat"]))
     assert {t.name for t in markers} <= {"学校：达标", "学校：未达标", "学校：不参评"}
@@ -370,7 +371,7 @@ def test_geometry_findings_on_crafted_points():
     assert set(found.index) == {"B", "C"}
     assert found.loc["B", "problem"] == "坐标在县域之外"
     assert found.loc["C", "problem"].startswith("坐标距所属镇街示意范围约")
-    assert found.loc["C", "distance_km"] > geo.FAR_FROM_ZONE_KM
+    assert found.loc["C", "distance_km"] > geo_points.FAR_FROM_ZONE_KM
     assert found.loc["C", "zone_town"] == JINJI[0]
     assert found.loc["C", "town_name"] == "三埠街道"
     # A larger tolerance clears the far-away school but never the one outside the county.
