@@ -68,7 +68,7 @@ with tab_theil:
             widgets.table(groups, f"泰尔指数分组_{stage}_{year}", key="an_theil_groups_t")
         st.caption(
             "泰尔指数 T = Σ(w_i/W)(x_i/μ)ln(x_i/μ)，w 为在校生数；组间 = Σ S_g·ln(μ_g/μ)，组内 = Σ S_g·T_g，"
-            "二者之和恰为 T（STANDARDS §8）。数值为 0 的学校贡献为 0。"
+            "二者之和恰为 T（见 docs/METHODS.md，泰尔指数）。数值为 0 的学校贡献为 0。"
         )
 
 # --- 2. CV drivers -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """目标进度: every target and task of the plan, grouped as the annex groups them, with its
-status for 2025 and 2027 (expected-path method, DESIGN.md §6), trend, remaining path and
-责任单位; filterable by 责任单位 through the URL (?owner=)."""
+status for 2025 and 2027 (expected-path method, see docs/METHODS.md, 目标进度), trend,
+remaining path and 责任单位; filterable by 责任单位 through the URL (?owner=)."""
 
 import streamlit as st
 
