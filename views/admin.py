@@ -11,7 +11,7 @@ from edubalance.model.safe_text import md
 from edubalance.model.schema import SHEETS_BY_KEY, TASK_STATUSES
 from edubalance.store import history as versions_store
 from edubalance.store.db import signature
-from edubalance.ui import data as ui
+from edubalance.ui import data, widgets
 from edubalance.ui import preview as preview_ui
 
 st.title("数据管理")
@@ -21,9 +21,9 @@ if account is None:
     st.error("数据管理仅限管理员和数据管理员使用，请先在“登录”页面登录。", icon=":material/lock:")
     st.stop()
 
-ui.banner()
+widgets.banner()
 admin = account.name
-db = ui.database()
+db = data.database()
 store = session.store()
 st.caption(
     f"操作人：{md(admin)}（{account.role_zh}"
@@ -82,7 +82,7 @@ def _db_county(db_signature: tuple) -> str | None:
 
 def _changed(message: str) -> None:
     """After this session swapped a new database in: drop stale connections, start afresh."""
-    ui.forget_connections()
+    data.forget_connections()
     st.session_state.pop("restore_choice", None)  # the newest version is preselected again
     st.session_state["admin_flash"] = message
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
@@ -136,7 +136,7 @@ with tab_import:
             )
         if len(problems):
             st.markdown("**问题清单**（行号为 Excel 中的行号）")
-            ui.table(problems, "导入问题清单", key="upload_problems")
+            widgets.table(problems, "导入问题清单", key="upload_problems")
         if not n_errors:
             st.success(
                 "校验通过，可以导入。"
@@ -185,12 +185,12 @@ with tab_import:
                     _changed(f"已导入 {upload.file_name}：{rows}。此前的数据库已保存到历史版本中。")
                 else:
                     st.error("未导入，数据库未改动：")
-                    ui.table(result.problems.frame(), "导入问题清单", key="import_problems")
+                    widgets.table(result.problems.frame(), "导入问题清单", key="import_problems")
 
 with tab_history:
     st.subheader("导入历史")
-    history = ui.query("import_history")
-    ui.table(
+    history = data.query("import_history")
+    widgets.table(
         history[
             [
                 "imported_at",
@@ -231,7 +231,7 @@ with tab_history:
                 "version": "版本文件",
             }
         )
-        ui.table(
+        widgets.table(
             shown[["生成时间", "生成人", "生成操作", "库中学年", "大小（MB）", "校验", "版本文件"]],
             "历史版本",
             key="versions",
@@ -281,12 +281,12 @@ with tab_quality:
     if findings.empty:
         st.success("未发现数据质量问题。")
     else:
-        ui.table(findings, "数据质量检查", key="quality")
+        widgets.table(findings, "数据质量检查", key="quality")
 
 with tab_tasks:
     st.subheader("定性任务进展")
-    tasks = ui.query("task_progress_latest")
-    ui.table(tasks, "定性任务进展", key="tasks")
+    tasks = data.query("task_progress_latest")
+    widgets.table(tasks, "定性任务进展", key="tasks")
     st.markdown("**更新一项任务的状态**（记入导入历史：操作人与时间）")
     ids = {f"{t} · {w[:48]}{'…' if len(w) > 48 else ''}": t for t, w in zip(tasks["target_id"], tasks["wording"])}
     current = tasks.set_index("target_id")
@@ -324,7 +324,7 @@ for tab in tab_audit:  # 管理员 only
             "`user list`、`user disable 账号`、`user set-password 账号`、`user unlock 账号`。"
         )
         people = accounts.list_accounts(store)
-        ui.table(
+        widgets.table(
             people.assign(
                 county=people["county"].fillna("不限"),
                 enabled=people["enabled"].map({True: "启用", False: "停用"}),
@@ -346,7 +346,7 @@ for tab in tab_audit:  # 管理员 only
         st.subheader("审计日志")
         st.caption("只增不改（数据库触发器拒绝修改和删除），保存在账号库中，不随导入或恢复改变。最新 500 条：")
         log = accounts.audit_log(store, limit=500)
-        ui.table(
+        widgets.table(
             log.assign(address=log["address"].fillna("-")).rename(
                 columns={
                     "at": "时间",

@@ -8,17 +8,17 @@ from edubalance.charts import analytics as charts_analytics
 from edubalance.charts import base as charts
 from edubalance.metrics import analytics, summaries
 from edubalance.model import registry
-from edubalance.ui import data as ui
+from edubalance.ui import data, filters, widgets
 
 MATRIX_SCHOOLS = 80  # rows of the school × indicator heatmap that stay legible
 
-year = ui.year_filter()
+year = filters.year_filter()
 st.title("义务教育优质均衡")
-ui.banner(year)
+widgets.banner(year)
 
-cv = ui.query("balance_cv", year=year)
-comp = ui.query("school_compliance", year=year)
-cv_all = pd.concat([ui.query("balance_cv", year=y) for y in ui.available_years()], ignore_index=True)
+cv = data.query("balance_cv", year=year)
+comp = data.query("school_compliance", year=year)
+cv_all = pd.concat([data.query("balance_cv", year=y) for y in data.available_years()], ignore_index=True)
 
 st.subheader("校际差异系数（按在校生加权）")
 point_min = registry.standard("cv_exclude_teaching_point_below", "教学点")
@@ -26,17 +26,17 @@ st.caption(
     "差异系数 = 加权标准差 ÷ 全县均值，权重为各校（段）在校生数；九年一贯制、完全中学分学段计算，"
     f"不足{point_min:.0f}人的教学点不计。"
 )
-ui.chart(ui.figure(charts.cv_bars, cv), key="bal_cv")
+widgets.chart(data.figure(charts.cv_bars, cv), key="bal_cv")
 with st.expander("表格：本学年差异系数"):
-    ui.table(cv.drop(columns=["indicator"]), f"差异系数_{year}", key="bal_cv_t")
+    widgets.table(cv.drop(columns=["indicator"]), f"差异系数_{year}", key="bal_cv_t")
 
 st.subheader("历年变化")
 tabs = st.tabs(["小学", "初中"])
 for tab, stage in zip(tabs, ["小学", "初中"]):
     with tab:
-        ui.chart(ui.figure(charts.cv_trend, cv_all, stage), key=f"bal_trend_{stage}")
+        widgets.chart(data.figure(charts.cv_trend, cv_all, stage), key=f"bal_trend_{stage}")
 with st.expander("表格：历年差异系数"):
-    ui.table(cv_all.drop(columns=["indicator"]), "差异系数_历年", key="bal_trend_t")
+    widgets.table(cv_all.drop(columns=["indicator"]), "差异系数_历年", key="bal_trend_t")
 
 st.subheader("学校资源配置达标情况")
 schools = summaries.school_pass_table(comp)
@@ -60,20 +60,20 @@ else:
     if n_sel > MATRIX_SCHOOLS:
         st.caption(f"所选范围共 {n_sel:,} 所学校（段），图中显示差距最大的 {MATRIX_SCHOOLS} 所；选择镇街可看其余学校。")
         sel = summaries.weakest_schools(sel, MATRIX_SCHOOLS)
-    ui.chart(ui.figure(charts.compliance_matrix, sel), key="bal_matrix")
+    widgets.chart(data.figure(charts.compliance_matrix, sel), key="bal_matrix")
 
 st.subheader("未达标学校及短板指标")
-ui.table(summaries.failing_indicators(comp), f"未达标学校_{year}", key="bal_fail_t")
+widgets.table(summaries.failing_indicators(comp), f"未达标学校_{year}", key="bal_fail_t")
 with st.expander("表格：全部学校×指标明细"):
-    ui.table(comp.drop(columns=["indicator"]), f"学校指标明细_{year}", key="bal_all_t")
+    widgets.table(comp.drop(columns=["indicator"]), f"学校指标明细_{year}", key="bal_all_t")
 
 # --- Where the gap lies and which schools drive it (差距分析; Theil T and CV drivers) ---------
 st.subheader("差距来源：镇街之间还是镇街内部？")
 g1, g2, g3 = st.columns([1, 1.3, 2])
-gap_stage = g1.radio("学段", list(ui.COMPULSORY), horizontal=True, key="bal_gap_stage")
+gap_stage = g1.radio("学段", list(filters.COMPULSORY), horizontal=True, key="bal_gap_stage")
 gap_cv = cv[cv["stage"] == gap_stage]
 gap_names = dict(zip(gap_cv["indicator"], gap_cv["indicator_name"]))
-grouping = ui.url_choice(
+grouping = filters.url_choice(
     "分组",
     list(charts_analytics.GROUPING_ZH),
     "grouping",
@@ -82,25 +82,25 @@ grouping = ui.url_choice(
     where=g2,
     radio=True,
 )
-gap_ind = ui.url_choice(
+gap_ind = filters.url_choice(
     "指标", list(gap_names), "indicator", key="bal_gap_indicator", format_func=gap_names.get, where=g3
 )
-theil = ui.query("theil_trend", stage=gap_stage, grouping=grouping)
+theil = data.query("theil_trend", stage=gap_stage, grouping=grouping)
 theil = theil[theil["indicator"].isin(list(gap_names))]
 theil_now = theil[(theil["year"] == year) & (theil["indicator"] == gap_ind)]
 st.markdown(analytics.theil_reading(theil_now.iloc[0] if len(theil_now) else None, grouping))
-ui.chart(ui.figure(charts_analytics.theil_over_years, theil, gap_ind, grouping), key="bal_gap_theil")
+widgets.chart(data.figure(charts_analytics.theil_over_years, theil, gap_ind, grouping), key="bal_gap_theil")
 with st.expander("表格：历年泰尔指数及组间占比（7项指标）"):
-    ui.table(theil.drop(columns=["indicator"]), f"泰尔指数_{gap_stage}_历年", key="bal_gap_theil_t")
+    widgets.table(theil.drop(columns=["indicator"]), f"泰尔指数_{gap_stage}_历年", key="bal_gap_theil_t")
 
 st.subheader("拉大差异系数最多的10所学校（段）")
-drivers = ui.query("cv_contributions", year=year, stage=gap_stage, indicator=gap_ind, town="")
+drivers = data.query("cv_contributions", year=year, stage=gap_stage, indicator=gap_ind, town="")
 st.caption(
     "贡献 = 该校 (P_i/P)(X_i−X̄)² 占加权方差 S² 的比例；“去掉后”为不计该校重算的全市差异系数。"
     "情景模拟、趋势外推和小规模学校筛查见“差距分析”页。"
 )
-ui.chart(ui.figure(charts_analytics.cv_drivers, drivers, 10), key="bal_gap_drivers")
+widgets.chart(data.figure(charts_analytics.cv_drivers, drivers, 10), key="bal_gap_drivers")
 with st.expander("表格：全部学校（段）的贡献排名"):
     cols = ["rank", "school_name", "town_name", "area", "students", "value", "mean", "standard", "side"]
     cols += ["contribution_share", "cv", "cv_without", "cv_change", "passes_without", "school_id", "indicator_name"]
-    ui.table(drivers[cols], f"差异系数贡献_{gap_stage}_{year}", key="bal_gap_drivers_t")
+    widgets.table(drivers[cols], f"差异系数贡献_{gap_stage}_{year}", key="bal_gap_drivers_t")

@@ -4,15 +4,15 @@ the standard, a ranking table, 城区/镇区/乡村 parity and small multiples o
 import streamlit as st
 
 from edubalance.charts import towns as charts_towns
-from edubalance.ui import data as ui
+from edubalance.ui import data, filters, tables, widgets
 
-year = ui.year_filter()
-stage = ui.stage_filter()
+year = filters.year_filter()
+stage = filters.stage_filter()
 st.title("镇街对比")
-ui.banner(year)
+widgets.banner(year)
 
-towns = ui.query("town_list")
-ranking = ui.query("town_ranking", year=year, stage=stage)
+towns = data.query("town_list")
+ranking = data.query("town_ranking", year=year, stage=stage)
 indicators = ranking.drop_duplicates("indicator")
 if indicators.empty:
     st.info(f"{stage}学段在本学年没有可比较的学校指标，请换一个学段。")
@@ -20,16 +20,16 @@ if indicators.empty:
 ind_names = dict(zip(indicators["indicator"], indicators["indicator_name"]))
 town_names = dict(zip(towns["town_code"], towns["town_name"]))
 
-default_inds = charts_towns.default_indicators(ranking)
-chosen_inds = ui.url_multichoice(
+default_inds = tables.default_indicators(ranking)
+chosen_inds = filters.url_multichoice(
     "指标", list(ind_names), "inds", key="cmp_inds", default=default_inds, format_func=ind_names.get
 )
-chosen_towns = ui.url_multichoice(
+chosen_towns = filters.url_multichoice(
     "镇街",
     list(town_names),
     "towns",
     key="cmp_towns",
-    default=ui.figure(charts_towns.default_towns, ranking, default_inds),
+    default=data.figure(tables.default_towns, ranking, default_inds),
     format_func=town_names.get,
 )
 st.caption("指标和镇街的选择保存在网址中，可直接分享。默认选中平均名次最靠前和最靠后的各3个镇街。")
@@ -37,16 +37,16 @@ if not chosen_inds or not chosen_towns:
     st.info("请至少选择一个指标和一个镇街。")
     st.stop()
 
-view = ui.figure(
+view = data.figure(
     charts_towns.compare_view,
     ranking,
-    ui.query("urban_rural", year=year, stage=stage),
-    ui.query("town_indicator_trend", stage=stage),
+    data.query("urban_rural", year=year, stage=stage),
+    data.query("town_indicator_trend", stage=stage),
     tuple(chosen_inds),
     tuple(chosen_towns),
 )
 
-st.subheader(f"镇街值与全市值、标准（{stage}，{ui.school_year_label(year)}）")
+st.subheader(f"镇街值与全市值、标准（{stage}，{data.school_year_label(year)}）")
 st.caption(
     "条形为镇街值（按在校生加权 ΣR/ΣP），绿色达到标准、红色未达标准、蓝色为无标准的描述性指标；"
     "黑色虚线为全市值，红色点线为标准。"
@@ -56,19 +56,19 @@ if not view["bars"]:
 cols = st.columns(2)
 for i, (ind, fig) in enumerate(view["bars"]):
     with cols[i % 2]:
-        ui.chart(fig, key=f"cmp_bar_{ind}")
+        widgets.chart(fig, key=f"cmp_bar_{ind}")
 with st.expander("表格：所选镇街与指标"):
     keep = ["town_code", "town_name", "indicator_name", "unit", "town_value", "city_value", "gap"]
     keep += ["ratio_to_city", "standard", "meets_standard", "rank", "ranked"]
-    ui.table(view["selected"][keep], f"镇街对比_{stage}_{year}", key="cmp_bar_t")
+    widgets.table(view["selected"][keep], f"镇街对比_{stage}_{year}", key="cmp_bar_t")
 
 st.subheader("排名")
 st.caption("各指标在全部镇街中的名次（1 = 最好，按指标方向）；平均名次为所选指标名次的平均。选中一行打开镇街详情。")
-table = view["ranking"]
-pick = ui.table(
-    table, f"镇街排名_{stage}_{year}", key="cmp_rank", on_select="rerun", height=charts_towns.table_height(len(table))
+table = data.computed(tables.ranking_table, ranking, chosen_inds)
+pick = widgets.table(
+    table, f"镇街排名_{stage}_{year}", key="cmp_rank", on_select="rerun", height=tables.table_height(len(table))
 )
-picked_code = charts_towns.selected_row(pick, table["town_code"].tolist())
+picked_code = widgets.selected_row(pick, table["town_code"].tolist())
 if picked_code:
     st.switch_page("views/town.py", query_params={"town": picked_code, "year": str(year), "stage": stage})
 
@@ -80,15 +80,15 @@ else:
         "对城区均等指数 = 镇区（或乡村）值 ÷ 城区值；1 为持平。越高越好的指标低于1表示落后于城区，"
         "越低越好的指标（如班额、生师比）高于1表示落后。"
     )
-    ui.chart(view["parity"], key="cmp_parity")
+    widgets.chart(view["parity"], key="cmp_parity")
     with st.expander("表格：城乡分类指标值"):
-        ui.table(view["parity_rows"].drop(columns=["indicator"]), f"城乡均等_{stage}_{year}", key="cmp_parity_t")
+        widgets.table(view["parity_rows"].drop(columns=["indicator"]), f"城乡均等_{stage}_{year}", key="cmp_parity_t")
 
 st.subheader("历年变化")
 st.caption("每个小图一个指标：彩色实线为所选镇街，黑色虚线为全市，红色点线为标准。")
 cols = st.columns(2)
 for i, (ind, fig) in enumerate(view["trends"]):
     with cols[i % 2]:
-        ui.chart(fig, key=f"cmp_trend_{ind}")
+        widgets.chart(fig, key=f"cmp_trend_{ind}")
 with st.expander("表格：历年镇街值"):
-    ui.table(view["trend_rows"].drop(columns=["indicator"]), f"镇街历年_{stage}", key="cmp_trend_t")
+    widgets.table(view["trend_rows"].drop(columns=["indicator"]), f"镇街历年_{stage}", key="cmp_trend_t")

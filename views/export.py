@@ -14,7 +14,7 @@ from edubalance.model.safe_text import html_text, md, md_frame, plot_text
 from edubalance.report import deck as export_pptx
 from edubalance.report import xlsx as export_xlsx
 from edubalance.store import db as dbmod
-from edubalance.ui import data as ui
+from edubalance.ui import data, filters, widgets
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,7 +123,7 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
             if sec.figure is not None:
                 fig = export_pptx.export_figure(sec.figure)
                 fig.update_layout(height=680 if big else 560)
-                ui.chart(fig, key=f"exp_map_{sec.key}")
+                widgets.chart(fig, key=f"exp_map_{sec.key}")
             else:
                 st.info(md(sec.figure_note))
         with right:
@@ -133,16 +133,16 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
         with left:
             st.table(_styled(table, sec.table_bad))
             if len(figs) > 1:
-                ui.chart(figs[0], key=f"exp_{sec.key}_0")
+                widgets.chart(figs[0], key=f"exp_{sec.key}_0")
         with right:
-            ui.chart(figs[-1], key=f"exp_{sec.key}_{len(figs) - 1}")
+            widgets.chart(figs[-1], key=f"exp_{sec.key}_{len(figs) - 1}")
             _bullets(sec.bullets)
     elif figs:
         side = sec.bullets and len(figs) == 1
         cols = st.columns([3, 2] if side else [1] * len(figs))
         for i, fig in enumerate(figs):
             with cols[i]:
-                ui.chart(fig, key=f"exp_{sec.key}_{i}")
+                widgets.chart(fig, key=f"exp_{sec.key}_{i}")
         if sec.bullets:
             with cols[-1] if side else st.container():
                 _bullets(sec.bullets)
@@ -154,18 +154,18 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
     if sec.charts:
         with st.expander("图表数据（表格与下载）"):
             for i, c in enumerate(sec.charts):
-                ui.table(c.frame(), f"{c.title}_{year}"[:28], key=f"exp_t_{sec.key}_{i}")
+                widgets.table(c.frame(), f"{c.title}_{year}"[:28], key=f"exp_t_{sec.key}_{i}")
     if sec.source:
         st.caption(md(sec.source))
 
 
-year = ui.year_filter()
+year = filters.year_filter()
 if "exp_present" not in st.session_state:
     st.session_state["exp_present"] = st.query_params.get("present") == "1"
 present = st.session_state["exp_present"]
 
-ctx = export_pptx.context(ui.query, year)
-sections = export_pptx.deck_sections(ui.query, year, ctx)
+ctx = export_pptx.context(data.query, year)
+sections = export_pptx.deck_sections(data.query, year, ctx)
 total = len(sections)
 if "exp_slide" not in st.session_state:
     raw = st.query_params.get("slide", "1")
@@ -175,7 +175,7 @@ slide = min(max(st.session_state["exp_slide"], 1), total)
 if present:
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     top = st.columns([5, 1, 1, 1], vertical_alignment="center")
-    top[0].caption(f"{md(ctx.county)} · {ui.school_year_label(year)} · 第 {slide}/{total} 页 · 演示模式")
+    top[0].caption(f"{md(ctx.county)} · {data.school_year_label(year)} · 第 {slide}/{total} 页 · 演示模式")
     top[1].button(
         "◀ 上一页", key="exp_prev", disabled=slide <= 1, on_click=_set_slide, args=(slide - 1,), width="stretch"
     )
@@ -189,7 +189,7 @@ if present:
         type="primary",
     )
     top[3].button("退出演示", key="exp_exit", on_click=_set_present, args=(False,), width="stretch")
-    ui.banner(year)
+    widgets.banner(year)
     render_section(sections[slide - 1], big=True)
     st.divider()
     bottom = st.columns([1, 4, 1], vertical_alignment="center")
@@ -208,7 +208,7 @@ if present:
     st.query_params["slide"] = str(slide)
 else:
     st.title("汇报导出")
-    ui.banner(year)
+    widgets.banner(year)
     st.toggle(
         "演示模式（投影用：隐藏侧栏，大字号，一次一页）",
         value=False,
@@ -216,8 +216,8 @@ else:
         on_change=_set_present,
         args=(True,),
     )
-    sig = dbmod.signature(ui.database())
-    label = ui.school_year_label(year)
+    sig = dbmod.signature(data.database())
+    label = data.school_year_label(year)
     st.subheader("下载")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -233,7 +233,7 @@ else:
         )
         st.caption("点击后生成；地图由本机浏览器绘制，约需十秒。")
     with c2:
-        towns = ui.query("town_coverage", year=year)
+        towns = data.query("town_coverage", year=year)
         names = dict(zip(towns["town_code"], towns["town_name"]))
         code = st.selectbox("镇街简报", list(names), format_func=lambda c: names[c], key="exp_town")
         st.download_button(

@@ -5,10 +5,10 @@ import streamlit as st
 
 from edubalance.access import accounts, auth, session
 from edubalance.model.safe_text import md
-from edubalance.ui import data as ui
+from edubalance.ui import widgets
 
 st.title("登录")
-ui.banner()
+widgets.banner()
 
 state = st.session_state
 store = session.store()

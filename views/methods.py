@@ -3,10 +3,10 @@
 import streamlit as st
 
 from edubalance.model import registry
-from edubalance.ui import data as ui
+from edubalance.ui import widgets
 
 st.title("方法说明")
-ui.banner()
+widgets.banner()
 
 point_min = registry.standard("cv_exclude_teaching_point_below", "教学点")
 min_met = registry.standard("school_pass_min_met", "小学")
@@ -28,7 +28,7 @@ st.markdown(
 
 ind = registry.indicators()
 st.subheader("指标登记表")
-ui.table(
+widgets.table(
     ind[["key", "name_zh", "unit", "group_zh", "stages", "formula_zh", "direction", "source", "status"]].rename(
         columns={
             "key": "代码",
@@ -48,7 +48,7 @@ st.subheader("标准与阈值")
 names = dict(zip(ind["key"], ind["name_zh"]))
 std = registry.standards().copy()
 std.insert(1, "指标", std["indicator_key"].map(names).fillna(""))
-ui.table(
+widgets.table(
     std.rename(
         columns={
             "indicator_key": "代码",
@@ -65,7 +65,7 @@ ui.table(
 )
 st.subheader("方案目标与任务")
 tg = registry.targets()
-ui.table(
+widgets.table(
     tg.rename(
         columns={
             "target_id": "编号",

@@ -10,17 +10,16 @@ from edubalance.charts import targets as charts_targets
 from edubalance.metrics import progress, summaries
 from edubalance.model import registry
 from edubalance.model.labels import labelled
-from edubalance.ui import data as ui
-from edubalance.ui import target_cards
+from edubalance.ui import data, filters, target_cards, widgets
 
-year = ui.year_filter()
+year = filters.year_filter()
 st.title("总览")
-ui.banner(year)
+widgets.banner(year)
 
 # First screen: what is off the plan, by name (details on 目标进度).
-status = ui.query("targets_status", year=year)
-targets = ui.query_then(progress.rollup, "targets_status", year=year)
-missing_units = ui.query_then(progress.missing_units, "targets_status", year=year)
+status = data.query("targets_status", year=year)
+targets = data.query_then(progress.rollup, "targets_status", year=year)
+missing_units = data.query_then(progress.missing_units, "targets_status", year=year)
 flagged = progress.attention(targets, missing_units)
 st.subheader(f"需要关注的目标（{len(flagged)}项）")
 if flagged:
@@ -36,11 +35,11 @@ if flagged:
 else:
     st.success("没有未按期达标、逾期或偏离的目标与任务。")
 
-cv = ui.query("balance_cv", year=year)
-comp = ui.query("school_compliance", year=year)
-cls = ui.query("class_size_summary", year=year)
-big = ui.query("oversized_schools", year=year)
-cov = ui.query("town_coverage", year=year)
+cv = data.query("balance_cv", year=year)
+comp = data.query("school_compliance", year=year)
+cls = data.query("class_size_summary", year=year)
+big = data.query("oversized_schools", year=year)
+cov = data.query("town_coverage", year=year)
 
 schools = summaries.school_pass_table(comp)
 zhen = int(cov["required"].sum())
@@ -97,7 +96,7 @@ with link:
 left, right = st.columns([3, 2])
 with left:
     st.subheader("义务教育校际差异系数")
-    ui.chart(ui.figure(charts.cv_bars, cv), key="ov_cv")
+    widgets.chart(data.figure(charts.cv_bars, cv), key="ov_cv")
 with right:
     st.subheader("需补齐的镇")
     short = progress.town_shortfalls(status)
@@ -116,20 +115,20 @@ with right:
         st.dataframe(labelled(big[["school_name", "town_name", "students", "cap"]]), hide_index=True)
 
 with st.expander("表格：班额情况（按学段）"):
-    ui.table(
+    widgets.table(
         cls,
         f"班额情况_{year}",
         key="ov_cls",
     )
 with st.expander("表格：各镇街寄宿制学校与中心幼儿园"):
-    ui.table(
+    widgets.table(
         cov,
         f"镇街配置_{year}",
         key="ov_cov",
     )
 
 with st.expander("特殊群体（寄宿生、留守儿童、随班就读）"):
-    special = ui.query("special_groups", year=year)
+    special = data.query("special_groups", year=year)
     st.caption("小学、初中、高中学段；占比的分母只计填报了该项的学校（段）。")
-    ui.chart(ui.figure(charts_targets.special_groups_bars, special), key="ov_special")
-    ui.table(special, f"特殊群体_{year}", key="ov_special_t")
+    widgets.chart(data.figure(charts_targets.special_groups_bars, special), key="ov_special")
+    widgets.table(special, f"特殊群体_{year}", key="ov_special_t")

@@ -6,21 +6,21 @@ import streamlit as st
 from edubalance.charts import targets as ct
 from edubalance.metrics import progress
 from edubalance.model.safe_text import md
-from edubalance.ui import data as ui
+from edubalance.ui import data, filters, widgets
 
 
 def pct(v) -> str:
     return "—" if progress.missing(v) else f"{v:.1%}"
 
 
-year = ui.year_filter()
+year = filters.year_filter()
 st.title("学前教育")
-ui.banner(year)
+widgets.banner(year)
 
-summary = ui.query("preschool_summary", year=year)
-towns = ui.query("preschool_towns", year=year)
-bands = ui.query("preschool_classes", year=year)
-pairs = ui.query("kindergarten_pairs", year=year)
+summary = data.query("preschool_summary", year=year)
+towns = data.query("preschool_towns", year=year)
+bands = data.query("preschool_classes", year=year)
+pairs = data.query("kindergarten_pairs", year=year)
 
 now = summary[summary["year"] == year]
 if now.empty:
@@ -59,21 +59,21 @@ c[3].metric(
 st.subheader("普及普惠（学前办法2020）")
 left, right = st.columns(2)
 with left:
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.bullet_bars,
             [
                 ("毛入园率", s["gross_enrolment"], s["standard_gross_enrolment"]),
                 ("普惠覆盖率", s["inclusive_coverage"], s["standard_inclusive"]),
                 ("公办占比", s["public_share"], s["standard_public"]),
             ],
-            title=f"{ui.school_year_label(year)}（黑色刻度为标准）",
+            title=f"{data.school_year_label(year)}（黑色刻度为标准）",
         ),
         key="ps_bullet",
     )
 with right:
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.trend_lines,
             summary,
             {"gross_enrolment": "毛入园率", "inclusive_coverage": "普惠覆盖率", "public_share": "公办占比"},
@@ -87,7 +87,7 @@ with right:
         key="ps_trend",
     )
 with st.expander("表格：历年普及普惠指标"):
-    ui.table(summary, "学前普及普惠_历年", key="ps_sum_t")
+    widgets.table(summary, "学前普及普惠_历年", key="ps_sum_t")
 
 st.subheader("各镇公办中心幼儿园")
 st.caption("方案：到2025年每个乡镇建有1所以上规范化公办中心幼儿园；民办或未规范化的中心园不计。街道、新区不作要求。")
@@ -97,7 +97,7 @@ if lacking:
     st.warning(f"{len(lacking)}/{len(zhen)} 个镇尚无规范化公办中心幼儿园：" + "、".join(map(md, lacking)))
 else:
     st.success(f"{len(zhen)} 个镇均有规范化公办中心幼儿园。")
-ui.table(
+widgets.table(
     towns[
         [
             "town_name",
@@ -116,8 +116,8 @@ ui.table(
 st.subheader("各镇街学前资源")
 left, right = st.columns(2)
 with left:
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.share_bars,
             towns,
             "town_name",
@@ -129,8 +129,8 @@ with left:
         key="ps_pub_towns",
     )
 with right:
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.share_bars,
             towns,
             "town_name",
@@ -144,15 +144,15 @@ with right:
         key="ps_ratio_towns",
     )
 with st.expander("表格：各镇街学前资源"):
-    ui.table(towns.drop(columns=["central_kindergartens"]), f"镇街学前资源_{year}", key="ps_towns_t")
+    widgets.table(towns.drop(columns=["central_kindergartens"]), f"镇街学前资源_{year}", key="ps_towns_t")
 
 st.subheader("班额")
 mean = "—" if progress.missing(s["mean_class_size"]) else f"{s['mean_class_size']:.1f}"
 st.markdown(f"全市幼儿园平均班额 **{mean}** 人（{int(s['classes']):,} 个班）。")
 if bands["classes"].sum() > 0:
-    ui.chart(ui.figure(ct.band_bars, bands, title="各班额段班级数"), key="ps_bands")
+    widgets.chart(data.figure(ct.band_bars, bands, title="各班额段班级数"), key="ps_bands")
 with st.expander("表格：班额分布"):
-    ui.table(bands.drop(columns=["band"]), f"幼儿园班额分布_{year}", key="ps_bands_t")
+    widgets.table(bands.drop(columns=["band"]), f"幼儿园班额分布_{year}", key="ps_bands_t")
 
 st.subheader("幼儿园结对帮扶")
 if pairs.empty:
@@ -165,11 +165,11 @@ else:
         f"城区优质公办幼儿园 **{len(units)}** 所，每所应与 {goal:.0f} 所以上城区外幼儿园结对；"
         + (f"尚未达到：{'、'.join(map(md, short))}。" if short else "均已达到。")
     )
-    ui.chart(
-        ui.figure(ct.pairs_network, pairs, title="结对网络（括号内为城区外结对园数）"),
+    widgets.chart(
+        data.figure(ct.pairs_network, pairs, title="结对网络（括号内为城区外结对园数）"),
         key="ps_pairs",
     )
-    ui.table(
+    widgets.table(
         pairs[
             [
                 "school_name",

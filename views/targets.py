@@ -1,21 +1,20 @@
 """目标进度: every target and task of the plan, grouped as the annex groups them, with its
-status for 2025 and 2027 (expected-path method, DESIGN.md §6), trend, remaining path and
-责任单位; filterable by 责任单位 through the URL (?owner=)."""
+status for 2025 and 2027 (expected-path method, see docs/METHODS.md, 目标进度), trend,
+remaining path and 责任单位; filterable by 责任单位 through the URL (?owner=)."""
 
 import streamlit as st
 
 from edubalance.charts import targets as ct
 from edubalance.metrics import progress, summaries
 from edubalance.model.safe_text import md
-from edubalance.ui import data as ui
-from edubalance.ui import target_cards
+from edubalance.ui import data, filters, target_cards, widgets
 
 ALL = "全部责任单位"
 
-year = ui.year_filter()
-status = ui.query("targets_status", year=year)
-summary = ui.query_then(progress.rollup, "targets_status", year=year)
-missing = ui.query_then(progress.missing_units, "targets_status", year=year)
+year = filters.year_filter()
+status = data.query("targets_status", year=year)
+summary = data.query_then(progress.rollup, "targets_status", year=year)
+missing = data.query_then(progress.missing_units, "targets_status", year=year)
 
 owners = [ALL] + progress.owners(summary["owner"])
 current = st.query_params.get("owner", ALL)
@@ -28,7 +27,7 @@ else:
     st.query_params["owner"] = owner
 
 st.title("目标进度")
-ui.banner(year)
+widgets.banner(year)
 theta = progress.on_track_ratio()
 shown = progress.for_owner(summary, None if owner == ALL else owner)
 st.caption(
@@ -50,9 +49,9 @@ left, right = st.columns([2, 3])
 with left:
     st.markdown(target_cards.status_counts_html(counts), unsafe_allow_html=True)
 with right:
-    ui.chart(ui.figure(ct.status_counts_bar, counts), key="tg_counts")
+    widgets.chart(data.figure(ct.status_counts_bar, counts), key="tg_counts")
 with st.expander("表格：各状态项数"):
-    ui.table(
+    widgets.table(
         counts.reset_index(names="status").rename(columns={"2025": "2025年（项）", "2027": "2027年（项）"}),
         f"目标状态统计_{year}",
         key="tg_counts_t",
@@ -62,7 +61,7 @@ with st.expander("表格：各状态项数"):
 def principals_over_limit() -> None:
     """T9: the plan says 一般不超过10年, which allows exceptions, so the page lists every
     principal over the limit by name (with the note the workbook gives) instead of a verdict."""
-    heads = ui.query("principals_list", year=year)
+    heads = data.query("principals_list", year=year)
     over = heads[heads["over_tenure"].fillna(False).astype(bool)]
     st.markdown(f"**T9 监测名单：同一岗位连续任职超过10年的校（园）长（{len(over)}人）**")
     st.caption(
@@ -74,14 +73,14 @@ def principals_over_limit() -> None:
         return
     cols = ("principal_name", "school_name", "town_name", "school_type", "tenure", "age", "note")
     cols = [c for c in cols if c in over]
-    ui.table(over[cols].sort_values("tenure", ascending=False), f"T9_任职超10年校长_{year}", key="tg_t9")
+    widgets.table(over[cols].sort_values("tenure", ascending=False), f"T9_任职超10年校长_{year}", key="tg_t9")
 
 
 def education_groups() -> None:
     """Q11, Q12 (集团化办学质量监测): each member against its core school, before and after it
     joined. Shown here, under the tasks it evidences, because that is where the groups are
     reviewed; a core outside the county is named without values."""
-    card = ui.query("group_scorecard", year=year)
+    card = data.query("group_scorecard", year=year)
     st.markdown("**教育集团成员校与牵头校对比（Q11、Q12）**")
     if card.empty:
         st.caption("学校表未填写“教育集团”。")
@@ -92,14 +91,14 @@ def education_groups() -> None:
         "牵头校在县外的集团只列名称，无指标。"
     )
     members = summaries.group_members(card)
-    ui.table(summaries.group_members_display(members), f"教育集团对比_{year}", key="tg_groups")
+    widgets.table(summaries.group_members_display(members), f"教育集团对比_{year}", key="tg_groups")
     with st.expander("表格：教育集团分指标明细"):
-        ui.table(card, f"教育集团分指标_{year}", key="tg_groups_t")
+        widgets.table(card, f"教育集团分指标_{year}", key="tg_groups_t")
 
 
 def disabled_enrolment() -> None:
     """Q16's evidence: the plan gives no number, so an indicator with reference lines."""
-    d = ui.query("disabled_enrolment", year=year)
+    d = data.query("disabled_enrolment", year=year)
     st.markdown("**适龄残疾儿童少年入学率（Q16 相关指标，方案未给数值，不作为目标）**")
     if d["rate"].notna().sum() == 0:
         st.caption("市级年度表未填写适龄残疾儿童少年数和入学数。")
@@ -109,7 +108,7 @@ def disabled_enrolment() -> None:
         f"{int(last['year'])}学年：{last['rate']:.1%}（入学 {int(last['enrolled'])} 人 ÷ 适龄 {int(last['school_age'])} 人）。"
         f"参考：优质均衡评估 ≥ {last['criterion']:.0%}；国家“十四五”特殊教育目标 2025年 ≥ {last['national_aim']:.0%}。"
     )
-    ui.chart(ui.figure(ct.disabled_enrolment_lines, d), key="tg_disabled")
+    widgets.chart(data.figure(ct.disabled_enrolment_lines, d), key="tg_disabled")
 
 
 EXTRA = {"新强师工程": (principals_over_limit,), "义务教育优质均衡工程": (education_groups, disabled_enrolment)}
@@ -150,8 +149,8 @@ else:
     if n_all > 40:
         st.caption("单位较多，图中只显示尚未达标的单位；全部单位见下表。")
     if len(plotted):
-        ui.chart(
-            ui.figure(
+        widgets.chart(
+            data.figure(
                 ct.unit_status_bars,
                 plotted[["scope_code", "scope_name", "value", "goal", "unit", "status_2025"]],
                 2025,
@@ -159,7 +158,7 @@ else:
             ),
             key="tg_units",
         )
-    ui.table(
+    widgets.table(
         units[
             [
                 "scope_code",
@@ -180,7 +179,7 @@ else:
     )
 
 with st.expander("表格：全部目标与任务"):
-    ui.table(
+    widgets.table(
         shown[
             [
                 "target_id",

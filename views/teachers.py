@@ -5,22 +5,22 @@ import streamlit as st
 
 from edubalance.charts import targets as ct
 from edubalance.metrics import progress
-from edubalance.ui import data as ui
+from edubalance.ui import data, filters, widgets
 
 
 def pct(v) -> str:
     return "—" if progress.missing(v) else f"{v:.1%}"
 
 
-year = ui.year_filter()
-stage = ui.stage_filter(options=("小学", "初中", "高中", "学前"), default="小学")
+year = filters.year_filter()
+stage = filters.stage_filter(options=("小学", "初中", "高中", "学前"), default="小学")
 st.title("教师队伍")
-ui.banner(year)
+widgets.banner(year)
 
-policy = ui.query("teacher_policy", year=year)
-trend = ui.query("teacher_trend", year=year)
-heads = ui.query("principals_summary", year=year)
-dist = ui.query("teacher_distribution", year=year, stage=stage)
+policy = data.query("teacher_policy", year=year)
+trend = data.query("teacher_trend", year=year)
+heads = data.query("principals_summary", year=year)
+dist = data.query("teacher_distribution", year=year, stage=stage)
 
 city = policy[policy["scope"] == "全市"].iloc[0]
 rural = heads[(heads["grouping"] == "城乡") & (heads["name"] == "乡村")]
@@ -66,11 +66,11 @@ st.caption(
 )
 left, right = st.columns([2, 3])
 with left:
-    ui.chart(ui.figure(ct.exchange_compare, city, title="全市"), key="te_cmp")
+    widgets.chart(data.figure(ct.exchange_compare, city, title="全市"), key="te_cmp")
 with right:
-    ui.chart(ui.figure(ct.town_rates, policy, title="各镇街"), key="te_towns")
-ui.chart(
-    ui.figure(
+    widgets.chart(data.figure(ct.town_rates, policy, title="各镇街"), key="te_towns")
+widgets.chart(
+    data.figure(
         ct.trend_lines,
         trend,
         {"rate_all": "方案口径", "rate_eligible": "国家口径", "exchanged_backbone_share": "骨干占交流教师"},
@@ -84,13 +84,13 @@ ui.chart(
     key="te_trend",
 )
 with st.expander("表格：各镇街交流轮岗"):
-    ui.table(policy, f"交流轮岗_{year}", key="te_policy_t")
+    widgets.table(policy, f"交流轮岗_{year}", key="te_policy_t")
 
 st.subheader("乡村校（园）长年轻化")
 left, right = st.columns(2)
 with left:
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.trend_lines,
             trend,
             {"rural_young_share": "45岁以下乡村校（园）长"},
@@ -102,8 +102,8 @@ with left:
 with right:
     areas = heads[heads["grouping"] == "城乡"]
     goal = float(areas["goal_young"].iloc[0]) if len(areas) else None
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.share_bars,
             areas,
             "name",
@@ -115,20 +115,20 @@ with right:
         key="te_young_area",
     )
 towns = heads[heads["grouping"] == "镇街"]
-ui.chart(
-    ui.figure(ct.share_bars, towns, "name", "under_age_share", title="按镇街：45岁以下占比（全部学校）"),
+widgets.chart(
+    data.figure(ct.share_bars, towns, "name", "under_age_share", title="按镇街：45岁以下占比（全部学校）"),
     key="te_young_towns",
 )
 with st.expander("表格：校（园）长年龄与任职（按城乡、镇街）"):
-    ui.table(heads.drop(columns=["sort_key"]), f"校园长情况_{year}", key="te_heads_t")
+    widgets.table(heads.drop(columns=["sort_key"]), f"校园长情况_{year}", key="te_heads_t")
 
 st.subheader("任现职超过10年的校（园）长")
-listing = ui.query("principals_list", year=year)
+listing = data.query("principals_list", year=year)
 long = listing[listing["over_tenure"]]
 left, right = st.columns([2, 3])
 with left:
-    ui.chart(
-        ui.figure(
+    widgets.chart(
+        data.figure(
             ct.trend_lines,
             trend,
             {"over_tenure_share": "任现职超过10年占比"},
@@ -141,7 +141,7 @@ with right:
     if long.empty:
         st.success("本学年没有在同一岗位连续任职超过10年的校（园）长。")
     else:
-        ui.table(
+        widgets.table(
             long[["school_name", "school_type", "town_name", "area", "age", "tenure"]],
             f"任职超10年校园长_{year}",
             key="te_long_t",
@@ -162,10 +162,12 @@ else:
     std = {k: (None if progress.missing(v) else float(v)) for k, v in std.items()}
     by_area = dist[dist["grouping"].isin(["全市", "城乡"])]
     by_town = dist[dist["grouping"] == "镇街"]
-    ui.chart(ui.figure(ct.distribution_bars, by_area, cols, std, title="全市与城区、镇区、乡村"), key="te_dist_area")
-    ui.chart(
-        ui.figure(ct.distribution_bars, by_town, cols, std, title="各镇街（红色为低于优质均衡标准）"),
+    widgets.chart(
+        data.figure(ct.distribution_bars, by_area, cols, std, title="全市与城区、镇区、乡村"), key="te_dist_area"
+    )
+    widgets.chart(
+        data.figure(ct.distribution_bars, by_town, cols, std, title="各镇街（红色为低于优质均衡标准）"),
         key="te_dist_town",
     )
     with st.expander("表格：学历与骨干教师分布"):
-        ui.table(dist.drop(columns=["sort_key"]), f"教师学历骨干分布_{stage}_{year}", key="te_dist_t")
+        widgets.table(dist.drop(columns=["sort_key"]), f"教师学历骨干分布_{stage}_{year}", key="te_dist_t")

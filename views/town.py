@@ -4,31 +4,31 @@ gaps to the city value and the standards, and its schools with their 优质均�
 
 import streamlit as st
 
+from edubalance.charts import town_maps
 from edubalance.charts import towns as charts_towns
 from edubalance.metrics import progress
 from edubalance.model.safe_text import md
-from edubalance.ui import data as ui
-from edubalance.ui import target_cards
+from edubalance.ui import data, filters, tables, target_cards, widgets
 
-year = ui.year_filter()
-stage = ui.stage_filter()
+year = filters.year_filter()
+stage = filters.stage_filter()
 
-towns = ui.query("town_list")
+towns = data.query("town_list")
 names = dict(zip(towns["town_code"], towns["town_name"]))
 asked = st.query_params.get("town")
-code = ui.url_choice("镇街", list(names), "town", key="town_pick", format_func=names.get, where=st.sidebar)
+code = filters.url_choice("镇街", list(names), "town", key="town_pick", format_func=names.get, where=st.sidebar)
 if code is None:
     st.warning("数据库中还没有镇街，请先在“数据管理”中导入。")
     st.stop()
 town = towns.set_index("town_code").loc[code]
 
 st.title(f"镇街详情：{md(town['town_name'])}")
-ui.banner(year)
+widgets.banner(year)
 if asked and asked != code:
     st.warning(f"没有区划代码为 {md(asked)} 的镇街，已显示{md(town['town_name'])}。可在左侧栏选择镇街。")
 st.caption(f"区划代码 {md(code)} · {md(town['town_kind'])} · [在地图上查看](map?year={year}&stage={stage})")
 
-profiles = ui.query("town_profile", year=year)
+profiles = data.query("town_profile", year=year)
 profile_rows = profiles[profiles["town_code"] == code]
 profile = profile_rows.iloc[0]
 # A wrapping row: six across on a desktop, two per line on a phone.
@@ -42,10 +42,10 @@ row.metric("寄宿生（人）", "—" if profile.isna()["boarders"] else f"{int
 row.metric("班级（个）", f"{profile['classes']:,}", **kw)
 
 st.subheader("目标达成")
-targets = ui.query("town_targets", year=year)
+targets = data.query("town_targets", year=year)
 mine = targets[targets["town_code"] == code]
 # The plan's verdict for this town's own unit of each town-scoped target (未按期达标, 逾期N年…).
-judged = progress.town_rows(ui.query("targets_status", year=year), code)
+judged = progress.town_rows(data.query("targets_status", year=year), code)
 verdicts = {r["target_id"]: r for r in judged.to_dict("records")}
 BADGE = {"已达标": ":green-badge[已达标]", "未达标": ":red-badge[未达标]", "不要求": ":gray-badge[不要求]"}
 for t in mine.itertuples():
@@ -66,7 +66,7 @@ if mine.empty and not others:
     st.info("目标登记表中没有按镇街考核的目标。")
 
 st.subheader("本镇街的任务")
-tasks = ui.query("town_tasks", year=year, town=code)
+tasks = data.query("town_tasks", year=year, town=code)
 if tasks.empty:
     st.info("任务进展表中没有本镇街的任务记录。")
 else:
@@ -76,28 +76,28 @@ else:
     )
     st.markdown(target_cards.task_rows_html(tasks), unsafe_allow_html=True)
     with st.expander("表格：本镇街任务"):
-        ui.table(tasks, f"{town['town_name']}_任务_{year}", key="town_tasks_t")
+        widgets.table(tasks, f"{town['town_name']}_任务_{year}", key="town_tasks_t")
 
 left, right = st.columns(2)
 with left:
     st.markdown("**学校构成（按办学类型、举办者）**")
-    types = ui.query("town_school_types", year=year)
+    types = data.query("town_school_types", year=year)
     mine_types = types[types["town_code"] == code]
     if mine_types.empty:
         st.info("本学年没有学校。")
     else:
-        ui.chart(ui.figure(charts_towns.school_type_bars, mine_types), key="town_types")
+        widgets.chart(data.figure(charts_towns.school_type_bars, mine_types), key="town_types")
 with right:
     st.markdown("**在校生（按学段）**")
     if profile["students"] > 0:
-        ui.chart(ui.figure(charts_towns.stage_pupils_bars, profile), key="town_pupils")
+        widgets.chart(data.figure(charts_towns.stage_pupils_bars, profile), key="town_pupils")
     else:
         st.info("本学年没有在校生。")
 with st.expander("表格：概况"):
-    ui.table(profile_rows, f"{town['town_name']}_概况_{year}", key="town_prof_t")
+    widgets.table(profile_rows, f"{town['town_name']}_概况_{year}", key="town_prof_t")
 
 st.subheader(f"与全市及标准的差距（{stage}）")
-ranking = ui.query("town_ranking", year=year, stage=stage)
+ranking = data.query("town_ranking", year=year, stage=stage)
 rows = ranking[(ranking["town_code"] == code) & ranking["town_value"].notna()]
 if rows.empty:
     st.info(f"{md(town['town_name'])}本学年没有{stage}学段的数据。可在左侧栏换一个学段。")
@@ -106,26 +106,26 @@ else:
         "条形为本镇街值相对全市值的差距（镇街 ÷ 全市 − 1）：绿色表示好于全市，红色表示差于全市"
         "（按指标方向判断）。全市值按在校生加权（ΣR/ΣP）。悬停可看标准和名次。"
     )
-    ui.chart(ui.figure(charts_towns.town_gap_bars, rows), key="town_gaps")
+    widgets.chart(data.figure(charts_towns.town_gap_bars, rows), key="town_gaps")
     cols = ["indicator_name", "town_value", "city_value", "gap", "ratio_to_city", "standard", "meets_standard"]
     cols += ["rank", "ranked", "unit"]
-    formats = charts_towns.number_formats(None, ("town_value", "city_value", "gap", "ratio_to_city", "standard"))
-    ui.table(
+    formats = tables.number_formats(None, ("town_value", "city_value", "gap", "ratio_to_city", "standard"))
+    widgets.table(
         rows[cols],
         f"{town['town_name']}_{stage}_差距_{year}",
         key="town_gap_t",
         column_config={k: st.column_config.NumberColumn(format="%.3f") for k in formats},
-        height=charts_towns.table_height(len(rows)),
+        height=tables.table_height(len(rows)),
     )
 
 st.subheader("学校及资源配置达标情况")
-schools = ui.query("town_schools", year=year, town=code)
-points = ui.query("school_points", year=year, stage=stage, indicator="")
-geojson, schematic, problem = charts_towns.town_geojson(towns)
+schools = data.query("town_schools", year=year, town=code)
+points = data.query("school_points", year=year, stage=stage, indicator="")
+geojson, schematic, problem = town_maps.zones_geojson_or_problem(towns)
 own = points[points["town_code"] == code]
-if code in charts_towns.zone_codes(towns):
-    ui.chart(ui.figure(charts_towns.town_focus_map_for, towns, code, own), key="town_map")
-    st.caption(f"{stage}学校。" + charts_towns.points_legend())
+if code in town_maps.zone_codes(towns):
+    widgets.chart(data.figure(town_maps.town_focus_map_for, towns, code, own), key="town_map")
+    st.caption(f"{stage}学校。" + town_maps.points_legend())
 elif geojson is None:
     st.caption(f"未绘制地图：{md(problem)}")
 else:
@@ -133,12 +133,12 @@ else:
 if schools.empty:
     st.info("本学年没有学校统计记录。")
 else:
-    st.caption(f"资源配置达标：{charts_towns.compliance_rule()}（仅小学、初中参评）。")
+    st.caption(f"资源配置达标：{town_maps.compliance_rule()}（仅小学、初中参评）。")
     cols = ["school_name", "stage", "school_type", "ownership", "area", "students", "passes_6_of_7", "met_count"]
     cols += ["below_standard", "classes", "teachers", "boarders", "is_boarding", "is_central", "is_standardized"]
-    ui.table(
+    widgets.table(
         schools[cols + ["school_id"]],
         f"{town['town_name']}_学校_{year}",
         key="town_schools_t",
-        height=charts_towns.table_height(min(len(schools), 20)),
+        height=tables.table_height(min(len(schools), 20)),
     )

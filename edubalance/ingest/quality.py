@@ -238,7 +238,7 @@ def _coordinates(con) -> list[dict]:
     points = dbmod.run("quality_points", con=con)
     if points.empty:
         return []
-    from edubalance.geo import geometry as geo
+    from edubalance.geo import outline as geo
 
     out = []
     for county, group in points.groupby("county_code"):

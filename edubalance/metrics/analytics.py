@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from edubalance.geo.geometry import haversine_km
+from edubalance.geo.points import haversine_km
 from edubalance.metrics.inequality import weighted_cv
 from edubalance.model.labels import labelled
 from edubalance.model.safe_text import XLSX_OPTIONS, sheet_name

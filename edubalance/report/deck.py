@@ -225,7 +225,7 @@ def has_query(name: str) -> bool:
 def county_name(code: str) -> str:
     """The county's name from the outline package; the code itself when unavailable."""
     try:
-        from edubalance.geo.geometry import county_name as geo_county_name
+        from edubalance.geo.outline import county_name as geo_county_name
 
         return geo_county_name(code)
     except Exception:  # noqa: BLE001 — a missing outline must not stop a meeting deck
@@ -547,7 +547,7 @@ def _ranking_section(fetch: Fetch, cv: pd.DataFrame, stage: str, ctx: DeckContex
 
 def _map_section(fetch: Fetch, lag: pd.DataFrame, ctx: DeckContext) -> Section:
     from edubalance.charts.map import town_map
-    from edubalance.geo.geometry import OUTLINE_CREDIT, town_geojson
+    from edubalance.geo.zones import OUTLINE_CREDIT, town_geojson
 
     towns = fetch("town_list")
     tv = lag[lag["compulsory_students"] > 0][["town_code", "town_name", "below_standard"]].rename(
@@ -876,7 +876,7 @@ def _preschool_section(fetch: Fetch, cov: pd.DataFrame, ctx: DeckContext) -> Sec
 
 
 def _methods_section(fetch: Fetch, ctx: DeckContext) -> Section:
-    from edubalance.geo.geometry import OUTLINE_CREDIT, SCHEMATIC_LABEL
+    from edubalance.geo.zones import OUTLINE_CREDIT, SCHEMATIC_LABEL
 
     ind = registry.indicators().set_index("key")
     bullets = [

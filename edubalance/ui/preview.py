@@ -8,7 +8,7 @@ import streamlit as st
 
 from edubalance.ingest.preview import TOWN_MOVE, Preview
 from edubalance.model.safe_text import md
-from edubalance.ui import data as ui
+from edubalance.ui import widgets
 
 ADDED = {"school_id": "学校标识码", "school_name": "学校名称", "town_code": "区划代码"}
 CLOSED = {"school_id": "学校标识码", "school_name": "学校名称", "reason": "依据"}
@@ -102,4 +102,4 @@ def show_report(report: dict) -> None:
         f"已导入，但有 {len(warnings)} 个疑点（警告）：这些数据依报送口径可能成立，已导入；请核对下列单元格。",
         icon=":material/help:",
     )
-    ui.table(warnings, "导入疑点", key="import_report")
+    widgets.table(warnings, "导入疑点", key="import_report")

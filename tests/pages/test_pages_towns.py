@@ -15,10 +15,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from edubalance.charts import towns as charts_towns
+from edubalance.charts import town_maps
 from edubalance.geo import checks as geo_checks
-from edubalance.geo import geometry as geo
+from edubalance.geo import points as geo_points
+from edubalance.geo import zones as geo_zones
 from edubalance.store import db as dbmod
+from edubalance.ui import tables, widgets
 from tests.support.workbooks import frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,14 +114,14 @@ def test_map_page(demo_env, params):
 
 def test_map_figure_content(demo_env, con):
     towns = q(con, "town_list")
-    geojson, schematic, problem = charts_towns.town_geojson(towns)
+    geojson, schematic, problem = town_maps.zones_geojson_or_problem(towns)
     assert problem is None and schematic
     assert len(geojson["features"]) == 15
     ranking = q(con, "town_ranking", year=YEAR, stage="小学")
     rows = ranking[ranking["indicator"] == "backbone_per100"]
     points = q(con, "school_points", year=YEAR, stage="小学", indicator="backbone_per100")
     info = rows.iloc[0]
-    fig = charts_towns.indicator_map(
+    fig = town_maps.indicator_map(
         geojson,
         schematic,
         rows,
@@ -135,7 +137,7 @@ def test_map_figure_content(demo_env, con):
     main = next(t for t in chor if t.showscale is not False)
     assert main.colorbar.title.text == info["unit"]
     texts = " ".join(a.text for a in fig.layout.annotations)
-    assert geo.SCHEMATIC_LABEL in texts and "天地图" in texts and "翠山湖新区" in texts
+    assert geo_zones.SCHEMATIC_LABEL in texts and "天地图" in texts and "翠山湖新区" in texts
     markers = [t for t in fig.data if t.type == "scattergeo" and t.mode == "markers"]
     assert sum(len(t.lon) for t in markers) == len(points.dropna(subset=["lon", "lat"]))
     assert {t.name for t in markers} <= {"学校：达标", "学校：未达标", "学校：不参评"}
@@ -144,35 +146,35 @@ def test_map_figure_content(demo_env, con):
     assert CUISHANHU[0] in drawn
     assert fig.data[-1].mode == "text"  # town names above the points
 
-    gap = charts_towns.indicator_map(
+    gap = town_maps.indicator_map(
         geojson, schematic, rows, None, mode="gap", indicator_name="x", unit="比例", direction="lower"
     )
     main = next(t for t in gap.data if t.type == "choropleth" and t.showscale is not False)
     assert main.zmid == 0 and main.reversescale and main.colorbar.tickformat == ".1%"
 
     # The *_for variants find the zones (and the units without one) themselves.
-    assert charts_towns.zone_codes(towns) == {f["id"] for f in geojson["features"]}
-    again = charts_towns.indicator_map_for(
+    assert town_maps.zone_codes(towns) == {f["id"] for f in geojson["features"]}
+    again = town_maps.indicator_map_for(
         towns, rows, points, mode="value", indicator_name="x", unit="人", direction="higher"
     )
     assert any("翠山湖新区" in a.text for a in again.layout.annotations)
 
     status = q(con, "town_targets", year=YEAR)
     status = status[status["target_id"] == "T2"]
-    fig = charts_towns.status_map(geojson, schematic, status, points, target_label="T2")
+    fig = town_maps.status_map(geojson, schematic, status, points, target_label="T2")
     chor = [t for t in fig.data if t.type == "choropleth"]
     assert {t.name for t in chor} == {"已达标", "未达标", "不要求"}
     assert sum(len(t.locations) for t in chor) == 15
 
 
 def test_map_selection_helpers():
-    assert charts_towns.selected_town({"selection": {"points": [{"location": "440783106000"}]}}) == "440783106000"
+    assert widgets.selected_town({"selection": {"points": [{"location": "440783106000"}]}}) == "440783106000"
     point = {"customdata": ["440783112000", "某小学", "小学"], "curve_number": 2}
-    assert charts_towns.selected_town({"selection": {"points": [point]}}) == "440783112000"
-    assert charts_towns.selected_town({"selection": {"points": []}}) is None
-    assert charts_towns.selected_town(None) is None
-    assert charts_towns.selected_row({"selection": {"rows": [1]}}, ["a", "b"]) == "b"
-    assert charts_towns.selected_row({"selection": {"rows": []}}, ["a"]) is None
+    assert widgets.selected_town({"selection": {"points": [point]}}) == "440783112000"
+    assert widgets.selected_town({"selection": {"points": []}}) is None
+    assert widgets.selected_town(None) is None
+    assert widgets.selected_row({"selection": {"rows": [1]}}, ["a", "b"]) == "b"
+    assert widgets.selected_row({"selection": {"rows": []}}, ["a"]) is None
 
 
 def test_map_jump_opens_town_detail(demo_env):
@@ -226,12 +228,12 @@ def test_compare_page(demo_env, params):
 
 def test_compare_defaults_and_ranking(con):
     ranking = q(con, "town_ranking", year=YEAR, stage="小学")
-    inds = charts_towns.default_indicators(ranking)
+    inds = tables.default_indicators(ranking)
     assert inds[0] == "degree_teachers_per100" and len(inds) == 6
-    table = charts_towns.ranking_table(ranking, inds)
+    table = tables.ranking_table(ranking, inds)
     assert len(table) == 16 and list(table.columns)[0] == "town_name" and list(table.columns)[-1] == "town_code"
     assert table["平均名次"].is_monotonic_increasing
-    towns = charts_towns.default_towns(ranking, inds)
+    towns = tables.default_towns(ranking, inds)
     assert towns == table["town_code"].tolist()[:3] + table["town_code"].tolist()[-3:]
     # The lagging remote towns of the demo story rank near the bottom on 骨干教师.
     bb = ranking[ranking["indicator"] == "backbone_per100"].set_index("town_name")
@@ -369,7 +371,7 @@ def test_geometry_findings_on_crafted_points():
     assert set(found.index) == {"B", "C"}
     assert found.loc["B", "problem"] == "坐标在县域之外"
     assert found.loc["C", "problem"].startswith("坐标距所属镇街示意范围约")
-    assert found.loc["C", "distance_km"] > geo.FAR_FROM_ZONE_KM
+    assert found.loc["C", "distance_km"] > geo_points.FAR_FROM_ZONE_KM
     assert found.loc["C", "zone_town"] == JINJI[0]
     assert found.loc["C", "town_name"] == "三埠街道"
     # A larger tolerance clears the far-away school but never the one outside the county.

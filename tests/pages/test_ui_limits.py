@@ -10,9 +10,9 @@ from edubalance.metrics import summaries
 def _table_page(rows: int):
     import pandas as pd
 
-    from edubalance.ui import data as ui
+    from edubalance.ui import widgets
 
-    ui.table(pd.DataFrame({"school_id": [f"S{i:05d}" for i in range(rows)], "students": range(rows)}), "学校", "t")
+    widgets.table(pd.DataFrame({"school_id": [f"S{i:05d}" for i in range(rows)], "students": range(rows)}), "学校", "t")
 
 
 def test_a_long_table_shows_its_first_rows_and_says_so():

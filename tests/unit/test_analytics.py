@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from inequality.theil import TheilD
 
-from edubalance.geo import geometry as geo
+from edubalance.geo import points as geo_points
 from edubalance.ingest.importer import import_tables
 from edubalance.ingest.reading import tables_from_frames
 from edubalance.metrics import analytics
@@ -396,9 +396,9 @@ def test_town_projection_landing_on_the_standard_meets_it(tmp_path):
 
 def test_haversine_between_two_known_points():
     # One degree of latitude along a meridian: 2πR/360 with the mean Earth radius 6371.0088 km.
-    assert geo.haversine_km(112.0, 22.0, 112.0, 23.0) == pytest.approx(111.19508, abs=1e-4)
+    assert geo_points.haversine_km(112.0, 22.0, 112.0, 23.0) == pytest.approx(111.19508, abs=1e-4)
     # A quarter of the equator.
-    assert geo.haversine_km(0.0, 0.0, 90.0, 0.0) == pytest.approx(6371.0088 * np.pi / 2, rel=1e-12)
+    assert geo_points.haversine_km(0.0, 0.0, 90.0, 0.0) == pytest.approx(6371.0088 * np.pi / 2, rel=1e-12)
 
 
 def test_small_school_screening_and_nearest_central(tmp_path):
@@ -438,7 +438,7 @@ def test_small_school_screening_and_nearest_central(tmp_path):
     listing = dbmod.run("school_list", {"year": 2025}, db=db)
     near = analytics.nearest_central(small, listing).set_index("school_name")
     assert near.loc["村小", "nearest_central_name"] == "中心小学"
-    assert near.loc["村小", "distance_km"] == pytest.approx(geo.haversine_km(112.60, 22.45, 112.60, 22.40))
+    assert near.loc["村小", "distance_km"] == pytest.approx(geo_points.haversine_km(112.60, 22.45, 112.60, 22.40))
     assert near.loc["空教学点", "nearest_central_name"] == "远中心小学"
 
 

@@ -191,32 +191,32 @@ def test_two_imports_at_once_are_serialised(oracle_db, tmp_path):
 
 
 def test_swap_under_a_running_app_is_picked_up_after_forget(oracle_db, tmp_path, monkeypatch):
-    """The app reads through ui.query: a cached read-only connection per file signature."""
-    from edubalance.ui import data as ui
+    """The app reads through data.query: a cached read-only connection per file signature."""
+    from edubalance.ui import data
 
     monkeypatch.setenv("EDUBALANCE_DB", str(oracle_db))
-    ui.forget_connections()
-    assert len(ui.query("import_history")) == 1
+    data.forget_connections()
+    assert len(data.query("import_history")) == 1
     path = tmp_path / "year2026.xlsx"
     write_xlsx(oracle_frames(year=2026), path)
     assert import_file(path, oracle_db).ok
-    ui.forget_connections()  # what the 数据管理 page does after its own imports and restores
-    assert len(ui.query("import_history")) == 2
-    assert sorted(ui.query("school_years_available")["year"]) == [2025, 2026]
-    ui.forget_connections()
+    data.forget_connections()  # what the 数据管理 page does after its own imports and restores
+    assert len(data.query("import_history")) == 2
+    assert sorted(data.query("school_years_available")["year"]) == [2025, 2026]
+    data.forget_connections()
 
 
 def test_swap_from_another_process_is_picked_up_without_help(oracle_db, tmp_path, monkeypatch):
-    from edubalance.ui import data as ui
+    from edubalance.ui import data
 
     monkeypatch.setenv("EDUBALANCE_DB", str(oracle_db))
-    ui.forget_connections()
+    data.forget_connections()
     try:
-        assert len(ui.query("import_history")) == 1
+        assert len(data.query("import_history")) == 1
         path = tmp_path / "year2026.xlsx"
         write_xlsx(oracle_frames(year=2026), path)
         out = subprocess.run(_import_cmd(path, oracle_db), cwd=ROOT, env=_env(None), capture_output=True)
         assert out.returncode == 0
-        assert len(ui.query("import_history")) == 2
+        assert len(data.query("import_history")) == 2
     finally:
-        ui.forget_connections()
+        data.forget_connections()

