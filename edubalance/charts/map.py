@@ -1,4 +1,4 @@
-"""The town map: choropleth of town zones plus school points (see docs/METHODS.md, 地图与镇街范围). Pure functions.
+"""The town map: choropleth of town zones plus school points (see docs/ARCHITECTURE.md, 地理). Pure functions.
 
 The figure uses plotly's geo subplot with the base map hidden. Show it with ``map_config()``
 so plotly.js loads its (empty) world topology from the locally served ``static/topojson/``

@@ -1,4 +1,4 @@
-"""Geometry data checks on school coordinates (see docs/METHODS.md, 坐标核查).
+"""Geometry data checks on school coordinates (see docs/METHODS.md, 数据质量提示).
 
 A school whose coordinates fall outside the county outline, or more than
 ``FAR_FROM_ZONE_KM`` outside the zone of its own town, is a data-quality finding: a

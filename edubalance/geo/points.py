@@ -1,5 +1,5 @@
 """School points against the county and the town zones: distances, the zone holding a
-point, and the coordinate checks (see docs/METHODS.md, 坐标核查). Pure functions, no Streamlit.
+point, and the coordinate checks (see docs/METHODS.md, 数据质量提示). Pure functions, no Streamlit.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def point_findings(
     lon_col: str = "lon",
     lat_col: str = "lat",
 ) -> pd.DataFrame:
-    """Geometry checks of school points (docs/METHODS.md, 坐标核查), index aligned with ``points``.
+    """Geometry checks of school points (docs/METHODS.md, 数据质量提示), index aligned with ``points``.
 
     Columns: in_county (bool), zone_town (town_code of the zone holding the point or None),
     distance_km (to the zone of the point's own town; NaN if unknown), problem (Chinese
