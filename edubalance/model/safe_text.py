@@ -20,12 +20,12 @@ backslashes would show).
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import string
 
 import pandas as pd
+from plotly.basedatatypes import BaseFigure
 
 _PUNCT = frozenset(string.punctuation)
 # Line breaks and other control characters would end a paragraph or an HTML block early.
@@ -116,8 +116,6 @@ def escape_figure(fig):
     Titles, annotations and hover templates are written by the chart code (with tags on
     purpose); a builder that puts data text into them wraps it in ``plot_text``. Marks the
     figure so that a second call is a no-op (escaping twice would show ``&amp;lt;``)."""
-    from plotly.basedatatypes import BaseFigure
-
     if isinstance(fig, (list, tuple)):  # a builder may return several figures (or none)
         for f in fig:
             escape_figure(f)
@@ -160,37 +158,6 @@ def sheet_name(title, limit: int = 31) -> str:
     ``limit`` characters, no ``[ ] : * ? / \\``, no apostrophe at either end, never empty."""
     name = _SHEET_FORBIDDEN.sub("_", _flat(title))[:limit].strip().strip("'")
     return name or "数据"
-
-
-@functools.cache
-def _chart_data_class():
-    from contextlib import contextmanager
-
-    import xlsxwriter
-    from pptx.chart.data import CategoryChartData
-    from pptx.chart.xlsx import CategoryWorkbookWriter
-    from pptx.util import lazyproperty
-
-    class TextSafeWriter(CategoryWorkbookWriter):
-        @contextmanager
-        def _open_worksheet(self, xlsx_file):
-            workbook = xlsxwriter.Workbook(xlsx_file, {"in_memory": True, **XLSX_OPTIONS})
-            worksheet = workbook.add_worksheet()
-            yield workbook, worksheet
-            workbook.close()
-
-    class TextSafeCategoryChartData(CategoryChartData):
-        @lazyproperty
-        def _workbook_writer(self):
-            return TextSafeWriter(self)
-
-    return TextSafeCategoryChartData
-
-
-def category_chart_data(**kwargs):
-    """python-pptx ``CategoryChartData`` whose embedded workbook (PowerPoint's 编辑数据) writes
-    category and series names as text: python-pptx's own writer turns "=…" into a formula."""
-    return _chart_data_class()(**kwargs)
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -1503,7 +1503,7 @@ class DeckWriter:
         from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
         from pptx.util import Inches, Pt
 
-        from edubalance.model.safe_text import category_chart_data
+        from edubalance.report.chart_data import category_chart_data
 
         # Text-safe: the chart's embedded workbook must not turn a town named "=…" into a formula.
         data = category_chart_data(number_format=spec.number_format)

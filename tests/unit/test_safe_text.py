@@ -340,7 +340,7 @@ def test_app_with_an_unreadable_database_shows_the_chinese_message(tmp_path, mon
 
 
 def test_pptx_chart_workbook_writes_category_names_as_text():
-    from edubalance.model.safe_text import category_chart_data
+    from edubalance.report.chart_data import category_chart_data
 
     data = category_chart_data(number_format="0.0")
     data.categories = [FORMULA, "乙镇"]
