@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from edubalance.charts.base import AREA_COLORS, BAD_COLOR, FONT, NEUTRAL, OK_COLOR, _layout, short_name
 from edubalance.charts.map import NO_DATA_COLOR, _bounds, _marker_sizes, _note, town_map
 from edubalance.geo import geometry as geo
+from edubalance.model.format import d3_format, format_number, format_value
 from edubalance.model.safe_text import plot_text
 
 # School points by the 6-of-7 rule; 不参评 = not assessed (学前/高中 segments, special schools…).
@@ -47,37 +48,6 @@ STANDARD_COLOR = BAD_COLOR
 # ---------------------------------------------------------------------------------------------
 # Units and number formats
 # ---------------------------------------------------------------------------------------------
-
-
-def d3_format(unit: str | None) -> str:
-    """The d3 number format for values in ``unit`` (shares as percentages)."""
-    if unit == "比例":
-        return ".1%"
-    if unit and unit.startswith("元"):
-        return ",.0f"
-    return ",.2f"
-
-
-def fmt_value(value, unit: str | None) -> str:
-    """A value with its unit for captions and hovers ("—" when missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "—"
-    if unit == "比例":
-        return f"{value:.1%}"
-    if unit and unit.startswith("元"):
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.2f} {unit or ''}".rstrip()
-
-
-def fmt_number(value, unit: str | None) -> str:
-    """A value without its unit (bar labels), in the unit's format."""
-    if value is None or pd.isna(value):
-        return "—"
-    if unit == "比例":
-        return f"{value:.1%}"
-    if unit and unit.startswith("元"):
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
 
 
 def number_formats(unit: str | None, columns=("town_value", "city_value", "gap", "standard")) -> dict[str, str]:
@@ -221,7 +191,7 @@ def add_school_points(
     students = pd.to_numeric(pts["students"], errors="coerce")
     value = pd.to_numeric(pts.get("indicator_value"), errors="coerce") if "indicator_value" in pts else None
     value_text = (
-        value.map(lambda v: fmt_value(v, unit)) if value is not None else pd.Series("—", index=pts.index)
+        value.map(lambda v: format_value(v, unit)) if value is not None else pd.Series("—", index=pts.index)
     ).astype(str)
     custom = np.c_[
         pts["town_code"].astype(str),
@@ -548,7 +518,7 @@ def compare_bars(rows: pd.DataFrame, *, height: int | None = None) -> go.Figure:
             y=d["town_name"],
             orientation="h",
             marker_color=colors,
-            text=[fmt_number(v, unit) for v in d["town_value"]],
+            text=[format_number(v, unit) for v in d["town_value"]],
             textposition="outside",
             cliponaxis=False,
             customdata=np.c_[d["rank"].fillna(0).astype(int), d["ranked"].fillna(0).astype(int)],
@@ -806,9 +776,9 @@ def town_gap_bars(rows: pd.DataFrame) -> go.Figure:
     colors = [OK_COLOR if b else (BAD_COLOR if r != 0 else "#9e9e9e") for b, r in zip(better, d["rel"])]
     d["short"] = d.apply(_short, axis=1) if len(d) else []
     custom = np.c_[
-        [fmt_value(v, u) for v, u in zip(d["town_value"], d["unit"])],
-        [fmt_value(v, u) for v, u in zip(d["city_value"], d["unit"])],
-        [fmt_value(v, u) for v, u in zip(d["standard"], d["unit"])],
+        [format_value(v, u) for v, u in zip(d["town_value"], d["unit"])],
+        [format_value(v, u) for v, u in zip(d["city_value"], d["unit"])],
+        [format_value(v, u) for v, u in zip(d["standard"], d["unit"])],
         [f"第{int(r)}名 / {int(n)}" if pd.notna(r) else "—" for r, n in zip(d["rank"], d["ranked"])],
         d["direction"].map({"higher": "越高越好", "lower": "越低越好"}).fillna(""),
         d["indicator_name"],

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from edubalance.model.format import school_year_label
 from edubalance.model.labels import labelled
 from edubalance.model.safe_text import XLSX_OPTIONS, csv_safe, escape_figure, md, sheet_name
 from edubalance.model.schema import STAGES
@@ -114,10 +115,6 @@ def url_multichoice(label: str, options, param: str, *, key: str, default=(), fo
     value = where.multiselect(label, options, default=chosen, format_func=format_func, key=key)
     st.query_params[param] = [str(v) for v in value]
     return value
-
-
-def school_year_label(year: int) -> str:
-    return f"{year}—{year + 1}学年"
 
 
 def banner(year: int | None = None) -> None:
