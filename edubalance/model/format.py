@@ -64,6 +64,8 @@ def d3_format(unit: str | None, value=None) -> str:
 
     ``value`` matters only for counts: a whole count has no decimals. Without a value (a chart
     axis, a column) counts get whole numbers."""
+    if not isinstance(unit, str):
+        unit = None  # a missing unit cell (NaN) is no unit
     if unit in PERCENT_UNITS:
         return ".1%"
     if unit and unit.startswith("元"):
@@ -100,7 +102,7 @@ def format_number(value, unit: str | None = None) -> str:
 def format_value(value, unit: str | None = None) -> str:
     """A figure with its unit for captions and hovers ("4.63 人/百名学生", "45.2%")."""
     text = format_number(value, unit)
-    if text == DASH or not unit or unit in BARE_UNITS:
+    if text == DASH or not isinstance(unit, str) or not unit or unit in BARE_UNITS:
         return text
     return f"{text} {unit}"
 
@@ -120,3 +122,9 @@ def format_target_value(value, unit: str | None) -> str:
     if unit == YES_NO:
         return "是" if v >= 1 - EPS else "否"
     return f"{v:.1f} {unit}"
+
+
+def display_width(text: str) -> int:
+    """The width of a text in half-em units (a CJK character is two): column widths of the
+    deck's tables and the workbook's sheets."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
