@@ -17,7 +17,7 @@ from edubalance.charts.map import town_map
 from edubalance.geo.geometry import OUTLINE_CREDIT, SCHEMATIC_LABEL, town_geojson
 from edubalance.metrics import progress
 from edubalance.model import registry
-from edubalance.model.format import d3_format, format_number, is_missing, school_year_label
+from edubalance.model.format import CV_UNIT, d3_format, format_number, is_missing, school_year_label
 from edubalance.report import headlines
 from edubalance.report.content import (
     BEHIND,
@@ -162,7 +162,7 @@ def _cv_section(cv: pd.DataFrame, ctx: DeckContext) -> Section:
                 continue
             ok = bool(r["passed"].iloc[0])
             row_bad |= not ok
-            row[f"{s}（≤{caps[s]:.2f}）"] = f"{r['cv'].iloc[0]:.3f} {'✓' if ok else '✗超限'}"
+            row[f"{s}（≤{caps[s]:.2f}）"] = f"{format_number(r['cv'].iloc[0], CV_UNIT)} {'✓' if ok else '✗超限'}"
         rows.append(row)
         bad.append(row_bad)
     series = {}
@@ -174,11 +174,12 @@ def _cv_section(cv: pd.DataFrame, ctx: DeckContext) -> Section:
         title="校际差异系数（" + "；".join(f"{s}限值 {caps[s]:.2f}" for s in stages) + "）",
         categories=[short.get(i, names[i]) for i in order],
         series=series,
-        value_format=".3f",
+        value_format=d3_format(CV_UNIT),
         description="各指标小学、初中校际差异系数",
     )
     fails = [
-        f"{short.get(r.indicator, r.indicator_name)}（{r.stage} {r.cv:.3f}）" for r in cv[~cv["passed"]].itertuples()
+        f"{short.get(r.indicator, r.indicator_name)}（{r.stage} {format_number(r.cv, CV_UNIT)}）"
+        for r in cv[~cv["passed"]].itertuples()
     ]
     passed = "；".join(
         f"{s} {int(cv[cv['stage'] == s]['passed'].sum())}/{int((cv['stage'] == s).sum())} 项" for s in stages
