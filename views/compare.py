@@ -4,6 +4,7 @@ the standard, a ranking table, 城区/镇区/乡村 parity and small multiples o
 import streamlit as st
 
 from edubalance.charts import towns as charts_towns
+from edubalance.model.format import school_year_label
 from edubalance.ui import data, filters, tables, widgets
 
 year = filters.year_filter()
@@ -46,7 +47,7 @@ view = data.figure(
     tuple(chosen_towns),
 )
 
-st.subheader(f"镇街值与全市值、标准（{stage}，{data.school_year_label(year)}）")
+st.subheader(f"镇街值与全市值、标准（{stage}，{school_year_label(year)}）")
 st.caption(
     "条形为镇街值（按在校生加权 ΣR/ΣP），绿色达到标准、红色未达标准、蓝色为无标准的描述性指标；"
     "黑色虚线为全市值，红色点线为标准。"

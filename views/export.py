@@ -1,7 +1,7 @@
 """汇报导出: the meeting deck, a town brief and the workbook of every table to download, and a
 presentation mode that shows the deck's slides one at a time, large, for a projector.
 
-The deck's content comes from edubalance.report.deck (the same sections the .pptx is made
+The deck's content comes from edubalance.report.sections (the same sections the .pptx is made
 of); files are generated when a download button is clicked and cached per database version
 and school year. The view is in the URL: ?present=1&slide=N."""
 
@@ -10,9 +10,12 @@ from pathlib import Path
 import streamlit as st
 
 from edubalance.charts import base as charts
+from edubalance.model.format import school_year_label
 from edubalance.model.safe_text import html_text, md, md_frame, plot_text
-from edubalance.report import deck as export_pptx
-from edubalance.report import xlsx as export_xlsx
+from edubalance.report import deck, xlsx
+from edubalance.report.content import Section, context
+from edubalance.report.figures import export_figure
+from edubalance.report.sections import deck_sections
 from edubalance.store import db as dbmod
 from edubalance.ui import data, filters, widgets
 
@@ -42,17 +45,17 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def deck_bytes(signature: tuple, year: int) -> bytes:
-    return export_pptx.build_deck(year, Path(signature[0])).data
+    return deck.build_deck(year, Path(signature[0])).data
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def brief_bytes(signature: tuple, year: int, town: str) -> bytes:
-    return export_pptx.build_town_brief(year, town, Path(signature[0])).data
+    return deck.build_town_brief(year, town, Path(signature[0])).data
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def workbook_bytes(signature: tuple, year: int) -> bytes:
-    return export_xlsx.build_workbook(year, Path(signature[0])).data
+    return xlsx.build_workbook(year, Path(signature[0])).data
 
 
 # --- view state in the URL ---------------------------------------------------------------------
@@ -85,7 +88,7 @@ def _bullets(items: list[str]) -> None:
         st.markdown("\n".join(f"- {md(b)}" for b in items))
 
 
-def render_section(sec: export_pptx.Section, big: bool) -> None:
+def render_section(sec: Section, big: bool) -> None:
     """One deck section as Streamlit content (charts from edubalance.charts.base, tables with downloads)."""
     font = 19 if big else 13
     h = "#" if big else "##"
@@ -105,7 +108,7 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
             c.series,
             horizontal=c.horizontal,
             stacked=c.stacked,
-            value_format=export_pptx.d3_format(c.number_format),
+            value_format=c.value_format,
             bad=c.bad,
             reference=c.reference,
             reference_label=c.reference_label,
@@ -121,7 +124,7 @@ def render_section(sec: export_pptx.Section, big: bool) -> None:
         left, right = st.columns([3, 2])
         with left:
             if sec.figure is not None:
-                fig = export_pptx.export_figure(sec.figure)
+                fig = export_figure(sec.figure)
                 fig.update_layout(height=680 if big else 560)
                 widgets.chart(fig, key=f"exp_map_{sec.key}")
             else:
@@ -164,8 +167,8 @@ if "exp_present" not in st.session_state:
     st.session_state["exp_present"] = st.query_params.get("present") == "1"
 present = st.session_state["exp_present"]
 
-ctx = export_pptx.context(data.query, year)
-sections = export_pptx.deck_sections(data.query, year, ctx)
+ctx = context(data.query, year)
+sections = deck_sections(data.query, year, ctx)
 total = len(sections)
 if "exp_slide" not in st.session_state:
     raw = st.query_params.get("slide", "1")
@@ -175,7 +178,7 @@ slide = min(max(st.session_state["exp_slide"], 1), total)
 if present:
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     top = st.columns([5, 1, 1, 1], vertical_alignment="center")
-    top[0].caption(f"{md(ctx.county)} · {data.school_year_label(year)} · 第 {slide}/{total} 页 · 演示模式")
+    top[0].caption(f"{md(ctx.county)} · {school_year_label(year)} · 第 {slide}/{total} 页 · 演示模式")
     top[1].button(
         "◀ 上一页", key="exp_prev", disabled=slide <= 1, on_click=_set_slide, args=(slide - 1,), width="stretch"
     )
@@ -217,7 +220,7 @@ else:
         args=(True,),
     )
     sig = dbmod.signature(data.database())
-    label = data.school_year_label(year)
+    label = school_year_label(year)
     st.subheader("下载")
     c1, c2, c3 = st.columns(3)
     with c1:

@@ -5,6 +5,7 @@ A click on a town (or a row of the table) opens 镇街详情."""
 import streamlit as st
 
 from edubalance.charts import town_maps
+from edubalance.model.format import school_year_label
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, tables, widgets
 
@@ -76,9 +77,7 @@ else:
     picked = widgets.selected_town(event)
     if picked:
         st.switch_page("views/town.py", query_params={"town": picked, "year": str(year), "stage": stage})
-    st.caption(
-        f"{stage} · {data.school_year_label(year)}。点击镇街（或学校）打开镇街详情。" + town_maps.points_legend()
-    )
+    st.caption(f"{stage} · {school_year_label(year)}。点击镇街（或学校）打开镇街详情。" + town_maps.points_legend())
 
 if mode == "target":
     st.subheader(f"{md(target_names[target])}：各镇街情况")

@@ -4,13 +4,13 @@
 import streamlit as st
 
 from edubalance.charts import targets as ct
-from edubalance.metrics import progress
+from edubalance.model.format import is_missing, school_year_label
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, widgets
 
 
 def pct(v) -> str:
-    return "—" if progress.missing(v) else f"{v:.1%}"
+    return "—" if is_missing(v) else f"{v:.1%}"
 
 
 year = filters.year_filter()
@@ -47,7 +47,7 @@ c[2].metric(
     help=f"公办园在园幼儿 ÷ 全部在园幼儿；标准 ≥ {pct(s['standard_public'])}",
     border=True,
 )
-ratio = "—" if progress.missing(s["children_per_teacher"]) else f"1 : {s['children_per_teacher']:.1f}"
+ratio = "—" if is_missing(s["children_per_teacher"]) else f"1 : {s['children_per_teacher']:.1f}"
 c[3].metric(
     "专任教师与幼儿比",
     ratio,
@@ -67,7 +67,7 @@ with left:
                 ("普惠覆盖率", s["inclusive_coverage"], s["standard_inclusive"]),
                 ("公办占比", s["public_share"], s["standard_public"]),
             ],
-            title=f"{data.school_year_label(year)}（黑色刻度为标准）",
+            title=f"{school_year_label(year)}（黑色刻度为标准）",
         ),
         key="ps_bullet",
     )
@@ -147,7 +147,7 @@ with st.expander("表格：各镇街学前资源"):
     widgets.table(towns.drop(columns=["central_kindergartens"]), f"镇街学前资源_{year}", key="ps_towns_t")
 
 st.subheader("班额")
-mean = "—" if progress.missing(s["mean_class_size"]) else f"{s['mean_class_size']:.1f}"
+mean = "—" if is_missing(s["mean_class_size"]) else f"{s['mean_class_size']:.1f}"
 st.markdown(f"全市幼儿园平均班额 **{mean}** 人（{int(s['classes']):,} 个班）。")
 if bands["classes"].sum() > 0:
     widgets.chart(data.figure(ct.band_bars, bands, title="各班额段班级数"), key="ps_bands")

@@ -4,12 +4,12 @@ principals long in post, and where the well-qualified and backbone teachers are.
 import streamlit as st
 
 from edubalance.charts import targets as ct
-from edubalance.metrics import progress
+from edubalance.model.format import is_missing
 from edubalance.ui import data, filters, widgets
 
 
 def pct(v) -> str:
-    return "—" if progress.missing(v) else f"{v:.1%}"
+    return "—" if is_missing(v) else f"{v:.1%}"
 
 
 year = filters.year_filter()
@@ -159,7 +159,7 @@ else:
         "above_degree_per100": dist["standard_degree_per100"].iloc[0],
         "backbone_per100": dist["standard_backbone_per100"].iloc[0],
     }
-    std = {k: (None if progress.missing(v) else float(v)) for k, v in std.items()}
+    std = {k: (None if is_missing(v) else float(v)) for k, v in std.items()}
     by_area = dist[dist["grouping"].isin(["全市", "城乡"])]
     by_town = dist[dist["grouping"] == "镇街"]
     widgets.chart(

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from edubalance.charts.base import AREA_COLORS, BAD_COLOR, NEUTRAL, OK_COLOR, WARN_COLOR, apply_layout
 from edubalance.metrics import progress
+from edubalance.model.format import format_target_value, is_missing
 
 STATUS_FILL = {
     progress.MET: OK_COLOR,
@@ -31,7 +32,7 @@ GREY = "#9e9e9e"
 def _room(*groups, pad: float = 1.2) -> list[float] | None:
     """An x range from 0 with room for the value labels drawn outside the bars."""
     vals = [v for g in groups for v in (g if isinstance(g, list | tuple | pd.Series) else [g])]
-    vals = [float(v) for v in vals if not progress.missing(v)]
+    vals = [float(v) for v in vals if not is_missing(v)]
     top = max(vals, default=0)
     return [0, top * pad] if top > 0 else None
 
@@ -68,7 +69,7 @@ def unit_status_bars(rows: pd.DataFrame, horizon: int = 2025, title: str | None 
     d = rows.copy()
     unit = d["unit"].iloc[0] if len(d) else ""
     pct = unit in ("比例", "同比增长率")
-    goal = float(d["goal"].iloc[0]) if len(d) and not progress.missing(d["goal"].iloc[0]) else None
+    goal = float(d["goal"].iloc[0]) if len(d) and not is_missing(d["goal"].iloc[0]) else None
     d["label"] = d["scope_name"].fillna(d["scope_code"])
     col = f"status_{horizon}"
     fig = go.Figure(
@@ -77,7 +78,7 @@ def unit_status_bars(rows: pd.DataFrame, horizon: int = 2025, title: str | None 
             x=d["value"],
             orientation="h",
             marker_color=[STATUS_FILL.get(s, GREY) for s in d[col]],
-            text=[progress.format_value(v, unit) for v in d["value"]],
+            text=[format_target_value(v, unit) for v in d["value"]],
             textposition="auto",
             customdata=d[col],
             hovertemplate="%{y}<br>现值 %{text}<br>" + f"{horizon}年：" + "%{customdata}<extra></extra>",
@@ -107,8 +108,8 @@ def exchange_compare(city: pd.Series, title: str | None = None) -> go.Figure:
         ("国家口径<br>交流 ÷ 符合条件教师", city["rate_eligible"], city["standard_eligible"]),
         ("国家口径<br>骨干 ÷ 交流教师", city["exchanged_backbone_share"], city["standard_backbone"]),
     ]
-    vals = [None if progress.missing(i[1]) else float(i[1]) for i in items]
-    stds = [None if progress.missing(i[2]) else float(i[2]) for i in items]
+    vals = [None if is_missing(i[1]) else float(i[1]) for i in items]
+    stds = [None if is_missing(i[2]) else float(i[2]) for i in items]
     labels = [i[0] + (f"<br>标准 ≥ {s:.0%}" if s is not None else "") for i, s in zip(items, stds)]
     colors = [OK_COLOR if v is not None and s is not None and v >= s else BAD_COLOR for v, s in zip(vals, stds)]
     fig = go.Figure()
@@ -157,7 +158,7 @@ def town_rates(policy: pd.DataFrame, title: str | None = None) -> go.Figure:
                 x=d[rate],
                 orientation="h",
                 marker_color=[OK_COLOR if m else BAD_COLOR for m in d[met].fillna(False)],
-                text=[f"{v:.1%}" if not progress.missing(v) else "—" for v in d[rate]],
+                text=[f"{v:.1%}" if not is_missing(v) else "—" for v in d[rate]],
                 textposition="auto",
                 showlegend=False,
                 hovertemplate="%{y}：%{x:.1%}<extra></extra>",
@@ -229,7 +230,7 @@ def share_bars(
             colors = [NEUTRAL] * len(df)
         else:
             colors = [
-                GREY if progress.missing(v) else OK_COLOR if (v >= goal) == higher_is_better or v == goal else BAD_COLOR
+                GREY if is_missing(v) else OK_COLOR if (v >= goal) == higher_is_better or v == goal else BAD_COLOR
                 for v in vals
             ]
     fmt = (lambda v: f"{v:.1%}") if percent else (lambda v: f"{v:.1f}")
@@ -239,7 +240,7 @@ def share_bars(
             x=vals,
             orientation="h",
             marker_color=list(colors),
-            text=["—" if progress.missing(v) else fmt(v) for v in vals],
+            text=["—" if is_missing(v) else fmt(v) for v in vals],
             textposition="auto",
             showlegend=False,
             hovertemplate="%{y}：%{text}<extra></extra>",
@@ -270,7 +271,7 @@ def distribution_bars(
     for i, k in enumerate(keys, start=1):
         std = standards.get(k)
         colors = [
-            AREA_COLORS.get(n, NEUTRAL) if std is None or progress.missing(v) or v >= std else BAD_COLOR
+            AREA_COLORS.get(n, NEUTRAL) if std is None or is_missing(v) or v >= std else BAD_COLOR
             for n, v in zip(df["name"], df[k])
         ]
         fig.add_trace(
@@ -279,7 +280,7 @@ def distribution_bars(
                 x=df[k],
                 orientation="h",
                 marker_color=colors,
-                text=["—" if progress.missing(v) else f"{v:.2f}" for v in df[k]],
+                text=["—" if is_missing(v) else f"{v:.2f}" for v in df[k]],
                 textposition="auto",
                 showlegend=False,
                 hovertemplate="%{y}：%{x:.2f}<extra>" + cols[k] + "</extra>",
@@ -287,7 +288,7 @@ def distribution_bars(
             row=1,
             col=i,
         )
-        if std is not None and not progress.missing(std):
+        if std is not None and not is_missing(std):
             fig.add_vline(x=std, line_dash="dash", line_color="#555", row=1, col=i)
         fig.update_xaxes(range=_room(df[k], std if std is not None else 0, pad=1.18), row=1, col=i)
     fig.update_yaxes(autorange="reversed", type="category")
@@ -302,8 +303,8 @@ def distribution_bars(
 def bullet_bars(items: Sequence[tuple[str, float, float]], title: str | None = None) -> go.Figure:
     """Indicators (label, value, threshold) as horizontal bars with their threshold ticks."""
     labels = [i[0] for i in items]
-    vals = [None if progress.missing(i[1]) else float(i[1]) for i in items]
-    stds = [None if progress.missing(i[2]) else float(i[2]) for i in items]
+    vals = [None if is_missing(i[1]) else float(i[1]) for i in items]
+    stds = [None if is_missing(i[2]) else float(i[2]) for i in items]
     colors = [OK_COLOR if v is not None and s is not None and v >= s else BAD_COLOR for v, s in zip(vals, stds)]
     fig = go.Figure(
         go.Bar(
@@ -434,7 +435,7 @@ def special_groups_bars(df: pd.DataFrame, title: str | None = None) -> go.Figure
                 orientation="h",
                 marker_color=colors[i - 1],
                 customdata=df[count],
-                text=["—" if progress.missing(v) else (f"{v:.0%}" if pct else f"{v:.2f}") for v in df[col]],
+                text=["—" if is_missing(v) else (f"{v:.0%}" if pct else f"{v:.2f}") for v in df[col]],
                 textposition="auto",
                 showlegend=False,
                 hovertemplate="%{y}：%{text}（%{customdata} 人）<extra>" + label + "</extra>",

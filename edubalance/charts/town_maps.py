@@ -18,10 +18,11 @@ import plotly.graph_objects as go
 
 from edubalance.charts.base import BAD_COLOR, FONT, NEUTRAL, OK_COLOR
 from edubalance.charts.map import NO_DATA_COLOR, geojson_bounds, map_note, marker_sizes, town_map
-from edubalance.charts.towns import d3_format, fmt_value, unit_title
+from edubalance.charts.towns import unit_title
 from edubalance.geo.outline import county_adcode
 from edubalance.geo.zones import official_boundary_path, town_geojson
 from edubalance.model import registry
+from edubalance.model.format import d3_format, format_value
 from edubalance.model.safe_text import plot_text
 
 # School points by the 6-of-7 rule; 不参评 = not assessed (学前/高中 segments, special schools…).
@@ -151,7 +152,7 @@ def add_school_points(
     students = pd.to_numeric(pts["students"], errors="coerce")
     value = pd.to_numeric(pts.get("indicator_value"), errors="coerce") if "indicator_value" in pts else None
     value_text = (
-        value.map(lambda v: fmt_value(v, unit)) if value is not None else pd.Series("—", index=pts.index)
+        value.map(lambda v: format_value(v, unit)) if value is not None else pd.Series("—", index=pts.index)
     ).astype(str)
     custom = np.c_[
         pts["town_code"].astype(str),

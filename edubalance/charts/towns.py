@@ -7,8 +7,6 @@ figures out. The pages' display tables are shaped in ``ui.tables``; chart clicks
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,6 +21,7 @@ from edubalance.charts.base import (
     indicator_short,
     short_name,
 )
+from edubalance.model.format import d3_format, format_number, format_value
 
 TOWN_LINE_COLORS = (
     "#1f5fa8",
@@ -43,37 +42,6 @@ STANDARD_COLOR = BAD_COLOR
 # ---------------------------------------------------------------------------------------------
 # Units and number formats
 # ---------------------------------------------------------------------------------------------
-
-
-def d3_format(unit: str | None) -> str:
-    """The d3 number format for values in ``unit`` (shares as percentages)."""
-    if unit == "比例":
-        return ".1%"
-    if unit and unit.startswith("元"):
-        return ",.0f"
-    return ",.2f"
-
-
-def fmt_value(value, unit: str | None) -> str:
-    """A value with its unit for captions and hovers ("—" when missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "—"
-    if unit == "比例":
-        return f"{value:.1%}"
-    if unit and unit.startswith("元"):
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.2f} {unit or ''}".rstrip()
-
-
-def fmt_number(value, unit: str | None) -> str:
-    """A value without its unit (bar labels), in the unit's format."""
-    if value is None or pd.isna(value):
-        return "—"
-    if unit == "比例":
-        return f"{value:.1%}"
-    if unit and unit.startswith("元"):
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
 
 
 def unit_title(unit: str | None) -> str:
@@ -105,7 +73,7 @@ def compare_bars(rows: pd.DataFrame, *, height: int | None = None) -> go.Figure:
             y=d["town_name"],
             orientation="h",
             marker_color=colors,
-            text=[fmt_number(v, unit) for v in d["town_value"]],
+            text=[format_number(v, unit) for v in d["town_value"]],
             textposition="outside",
             cliponaxis=False,
             customdata=np.c_[d["rank"].fillna(0).astype(int), d["ranked"].fillna(0).astype(int)],
@@ -317,9 +285,9 @@ def town_gap_bars(rows: pd.DataFrame) -> go.Figure:
     colors = [OK_COLOR if b else (BAD_COLOR if r != 0 else "#9e9e9e") for b, r in zip(better, d["rel"])]
     d["short"] = d.apply(indicator_short, axis=1) if len(d) else []
     custom = np.c_[
-        [fmt_value(v, u) for v, u in zip(d["town_value"], d["unit"])],
-        [fmt_value(v, u) for v, u in zip(d["city_value"], d["unit"])],
-        [fmt_value(v, u) for v, u in zip(d["standard"], d["unit"])],
+        [format_value(v, u) for v, u in zip(d["town_value"], d["unit"])],
+        [format_value(v, u) for v, u in zip(d["city_value"], d["unit"])],
+        [format_value(v, u) for v, u in zip(d["standard"], d["unit"])],
         [f"第{int(r)}名 / {int(n)}" if pd.notna(r) else "—" for r, n in zip(d["rank"], d["ranked"])],
         d["direction"].map({"higher": "越高越好", "lower": "越低越好"}).fillna(""),
         d["indicator_name"],

@@ -37,13 +37,13 @@ of its deadline year) and not 已完成, also with no row at all → 逾期; els
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from edubalance.model import registry
+from edubalance.model.format import format_target_value, is_missing
 
 MET = "已达标"
 LATE = "未按期达标"  # the target's own deadline reached without the goal: a final verdict
@@ -108,7 +108,7 @@ def on_track_ratio() -> float:
 def _points(series: Iterable[tuple[int, float]]) -> list[tuple[int, float]]:
     pts = {}
     for year, value in series:
-        if missing(value):
+        if is_missing(value):
             continue
         pts[int(year)] = float(value)
     return sorted(pts.items())
@@ -253,15 +253,8 @@ def worst(statuses: Iterable[str]) -> str:
     return max(present, key=lambda s: SEVERITY.get(s, 0))
 
 
-def missing(v) -> bool:
-    """True for None, NaN and pd.NA (a scalar; lists are never missing)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    return isinstance(v, float) and math.isnan(v)
-
-
 def _as_list(v) -> list:
-    return [] if missing(v) else list(v)
+    return [] if is_missing(v) else list(v)
 
 
 def unit_met_share(rows: Sequence[dict]) -> tuple[list[int], list[float]]:
@@ -269,10 +262,10 @@ def unit_met_share(rows: Sequence[dict]) -> tuple[list[int], list[float]]:
     has several units; units without a value that year are left out)."""
     met: dict[int, list[bool]] = {}
     for r in rows:
-        if missing(r["goal"]):
+        if is_missing(r["goal"]):
             continue
         for y, v in zip(_as_list(r["series_years"]), _as_list(r["series_values"])):
-            if not missing(v):
+            if not is_missing(v):
                 met.setdefault(int(y), []).append(meets(float(v), float(r["goal"]), r["comparator"]))
     years = sorted(met)
     return years, [sum(met[y]) / len(met[y]) for y in years]
@@ -302,21 +295,21 @@ def rollup(status: pd.DataFrame) -> pd.DataFrame:
             col = f"status_{h}"
             row[col] = worst(r[col] for r in g)
             row[f"missing_{h}"] = sum(not is_met(r[col]) for r in g)
-            finals = [bool(r[f"final_{h}"]) for r in g if not missing(r.get(f"final_{h}"))]
+            finals = [bool(r[f"final_{h}"]) for r in g if not is_missing(r.get(f"final_{h}"))]
             row[f"final_{h}"] = any(finals) if finals else None  # None: the query does not say
         row["met_now"] = sum(meets_now(r) for r in g)
         # units that missed the deadline and met the goal later (“赤水镇（2026年补齐）”)
         row["caught_up"] = [
-            f"{r['scope_name'] if not missing(r['scope_name']) else r['scope_code']}"
-            + (f"（{int(r['met_year'])}年补齐）" if not missing(r.get("met_year")) else "（已补齐）")
+            f"{r['scope_name'] if not is_missing(r['scope_name']) else r['scope_code']}"
+            + (f"（{int(r['met_year'])}年补齐）" if not is_missing(r.get("met_year")) else "（已补齐）")
             for r in g
-            if n > 1 and not missing(r.get("overdue_since")) and meets_now(r)
+            if n > 1 and not is_missing(r.get("overdue_since")) and meets_now(r)
         ]
-        overdue = [int(r["overdue_since"]) for r in g if not missing(r.get("overdue_since"))]
+        overdue = [int(r["overdue_since"]) for r in g if not is_missing(r.get("overdue_since"))]
         row["overdue_since"] = min(overdue) if overdue else None
         met_years = [r.get("met_year") for r in g]
         row["met_year"] = (
-            max(int(y) for y in met_years) if met_years and not any(missing(y) for y in met_years) else None
+            max(int(y) for y in met_years) if met_years and not any(is_missing(y) for y in met_years) else None
         )
         if n == 1:
             row["value"] = first["value"]
@@ -330,14 +323,14 @@ def rollup(status: pd.DataFrame) -> pd.DataFrame:
         else:
             years, shares = unit_met_share(g)
             row["value"] = float(n - row["missing_2025"])  # units meeting the goal
-            row["value_year"] = max((r["value_year"] for r in g if not missing(r["value_year"])), default=None)
+            row["value_year"] = max((r["value_year"] for r in g if not is_missing(r["value_year"])), default=None)
             row["trend_years"] = years
             row["trend_values"] = shares
             row["trend_kind"] = "share_met"
             for h in HORIZONS:
                 row[f"needed_{h}"] = None
                 row[f"deadline_{h}"] = max(
-                    (r[f"deadline_{h}"] for r in g if not missing(r[f"deadline_{h}"])), default=None
+                    (r[f"deadline_{h}"] for r in g if not is_missing(r[f"deadline_{h}"])), default=None
                 )
         out.append(row)
     df = pd.DataFrame(out)
@@ -372,7 +365,7 @@ def missing_units(status: pd.DataFrame) -> dict[str, list[str]]:
     for target_id, g in _by_target(status).items():
         if len(g) > 1:
             out[target_id] = [
-                r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"] for r in g if not meets_now(r)
+                r["scope_name"] if not is_missing(r["scope_name"]) else r["scope_code"] for r in g if not meets_now(r)
             ]
     return out
 
@@ -385,7 +378,7 @@ def is_met(status) -> bool:
 def meets_now(row) -> bool:
     """Whether a unit meets its goal in its latest value: a unit met after its deadline keeps
     the word 未按期达标 but no longer misses the goal (it is not listed as missing it)."""
-    if row.get("kind") == "qualitative" or missing(row.get("goal")) or missing(row.get("value")):
+    if row.get("kind") == "qualitative" or is_missing(row.get("goal")) or is_missing(row.get("value")):
         return is_met(row.get("status_2025"))
     return meets(float(row["value"]), float(row["goal"]), row.get("comparator") or ">=")
 
@@ -440,12 +433,12 @@ def catch_up_note(met_year, overdue_since, data_year: int, deadline=None) -> str
     the missed deadline) while it is still unmet; “到期未达标” in the deadline year itself.
     A standing requirement (deadline 持续/每学年) has no due date to be late for: its 2025
     column judges the 2025 figure, so it reads “2025年起未达标” instead of “逾期N年”."""
-    if missing(overdue_since):
+    if is_missing(overdue_since):
         return ""
     due = int(overdue_since)
-    if not missing(met_year) and int(met_year) > due:
+    if not is_missing(met_year) and int(met_year) > due:
         return f"{int(met_year)}年补齐"
-    if deadline is not None and not missing(deadline) and parse_deadline(deadline) is None:
+    if deadline is not None and not is_missing(deadline) and parse_deadline(deadline) is None:
         return f"{due}年起未达标"
     late = int(data_year) - due
     return f"逾期{late}年" if late > 0 else f"{due}年到期未达标"
@@ -467,7 +460,7 @@ def town_shortfalls(status: pd.DataFrame) -> pd.DataFrame:
                 "target_id": target_id,
                 "wording": g[0]["wording"],
                 "deadline": g[0].get("deadline"),
-                "towns": [r["scope_name"] if not missing(r["scope_name"]) else r["scope_code"] for r in short],
+                "towns": [r["scope_name"] if not is_missing(r["scope_name"]) else r["scope_code"] for r in short],
                 "units": len(g),
                 "status": worst(r["status_2025"] for r in short) if short else MET,
             }
@@ -516,34 +509,18 @@ def split_owner(text) -> list[str]:
     return [u.strip() for u in text.replace("，", "、").split("、") if u.strip()]
 
 
-def format_value(value, unit: str) -> str:
-    """A target value in its unit (比例 and growth rates as percentages)."""
-    if missing(value):
-        return "—"
-    v = float(value)
-    if unit in ("比例", "同比增长率"):
-        return f"{v:.1%}"
-    if unit in ("所", "个", "次") and abs(v - round(v)) < EPS:
-        return f"{int(round(v))} {unit}"
-    if unit == "倍":
-        return f"{v:.2f} 倍"
-    if unit == "是/否":
-        return "是" if v >= 1 - EPS else "否"
-    return f"{v:.1f} {unit}"
-
-
 def format_goal(comparator: str, goal, unit: str) -> str:
-    if missing(goal):
+    if is_missing(goal):
         return "—"
     sym = {">=": "≥", "<=": "≤"}.get(comparator, comparator)
     if unit == "是/否":
         return "达标"
-    return f"{sym} {format_value(goal, unit)}"
+    return f"{sym} {format_target_value(goal, unit)}"
 
 
 def format_path(needed, deadline, unit: str) -> str:
     """“每年 +1.2 个百分点，至2027年” — the change per year still needed to the deadline."""
-    if missing(needed) or missing(deadline):
+    if is_missing(needed) or is_missing(deadline):
         return ""
     n = float(needed)
     sign = "+" if n >= 0 else "−"

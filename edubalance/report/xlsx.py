@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
 from edubalance.metrics import progress
 from edubalance.model import registry
+from edubalance.model.format import display_width, excel_format, is_missing, school_year_label
 from edubalance.model.labels import COLUMN_LABELS
 from edubalance.model.safe_text import XLSX_OPTIONS
 from edubalance.model.schema import STAGES
+from edubalance.report.fetch import Fetch, open_fetch
 from edubalance.store import db as dbmod
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,6 @@ PERCENT_COLUMNS = {
     "between_share",
 }
 
-Fetch = Callable[..., pd.DataFrame]
-
 
 @dataclass
 class SheetPlan:
@@ -189,10 +188,6 @@ class WorkbookResult:
     sheets: list[SheetPlan]
     seconds: float
     skipped: list[tuple[str, str]]  # (query, reason)
-
-
-def school_year_label(year: int) -> str:
-    return f"{year}—{year + 1}学年"
 
 
 def exportable_queries() -> list[tuple[str, tuple[str, ...]]]:
@@ -255,20 +250,6 @@ def plan(fetch: Fetch, year: int) -> tuple[list[SheetPlan], list[tuple[str, str]
     return sheets, skipped
 
 
-def _display_len(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _unit_format(unit) -> str:
-    if unit == "比例":
-        return "0.0%"
-    if unit in ("元/生", "元", "元/年", "万元"):
-        return "#,##0"
-    if unit == "系数":
-        return "0.000"
-    return "#,##0.00"
-
-
 def column_format(name: str, s: pd.Series) -> str | None:
     """The Excel number format of a column (None: text or per-row unit formats)."""
     if name in YEAR_COLUMNS:
@@ -280,15 +261,15 @@ def column_format(name: str, s: pd.Series) -> str | None:
     if pd.api.types.is_integer_dtype(s):
         return "#,##0"
     if pd.api.types.is_float_dtype(s):
+        # Shares read as 比例 figures, the CV and its cap as 系数, the rest by model.format's rule
+        # for a plain figure (whole numbers without decimals).
         if name in PERCENT_COLUMNS or any(h in name for h in PERCENT_HINTS) or name.endswith("_share"):
-            return "0.0%"
-        if name == "cv" or name == "threshold":
-            return "0.000"
-        if name == "parity_to_urban":
-            return "0.000"
+            return excel_format("比例")
+        if name in ("cv", "threshold", "parity_to_urban"):
+            return excel_format("系数")
         if s.dropna().apply(float.is_integer).all() and len(s.dropna()):
             return "#,##0"
-        return "#,##0.00"
+        return excel_format(None)
     return None
 
 
@@ -302,9 +283,7 @@ def _cell_value(v):
         return "是" if v else "否"
     if isinstance(v, (list, tuple, np.ndarray)):
         return "、".join("" if x is None else (f"{x:g}" if isinstance(x, float) else str(x)) for x in list(v))
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if v is pd.NaT or v is pd.NA:
+    if is_missing(v):
         return None
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
@@ -331,8 +310,6 @@ def title_text(sp: SheetPlan, year: int, is_demo: bool) -> str:
 
 
 def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()) -> bytes:
-    import xlsxwriter
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, **XLSX_OPTIONS})
     base = {"font_name": "Microsoft YaHei", "font_size": 10}
@@ -351,7 +328,7 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
     f_text = wb.add_format({**base, "num_format": "@"})
     formats: dict[str, object] = {}
 
-    def fmt(num_format: str | None):
+    def cell_format(num_format: str | None):
         key = num_format or "General"
         if key not in formats:
             formats[key] = wb.add_format({**base, "num_format": key}) if num_format else wb.add_format(base)
@@ -370,21 +347,21 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
         ws.write(1, j, h, f_head)
     for i, sp in enumerate(sheets, start=2):
         ws.write_url(i, 0, f"internal:'{sp.sheet}'!A1", string=sp.sheet)
-        ws.write(i, 1, sp.source, fmt(None))
-        ws.write(i, 2, "，".join(f"{k}={v}" for k, v in sp.params.items()), fmt(None))
-        ws.write_number(i, 3, len(sp.df), fmt("#,##0"))
-        ws.write(i, 4, sp.purpose[:250], fmt(None))
+        ws.write(i, 1, sp.source, cell_format(None))
+        ws.write(i, 2, "，".join(f"{k}={v}" for k, v in sp.params.items()), cell_format(None))
+        ws.write_number(i, 3, len(sp.df), cell_format("#,##0"))
+        ws.write(i, 4, sp.purpose[:250], cell_format(None))
     row = len(sheets) + 3
     for name, reason in skipped:
-        ws.write(row, 0, f"未导出：{name}（{reason}）", fmt(None))
+        ws.write(row, 0, f"未导出：{name}（{reason}）", cell_format(None))
         row += 1
     # The status words of the 目标进度 sheet, as the page's legend words them (below the list,
     # from column B: column A lists only sheets).
     ws.write(row + 1, 1, "状态说明（目标进度）", f_head)
     ws.write(row + 1, 2, "含义", f_head)
     for i, (word, meaning) in enumerate(progress.STATUS_MEANING.items(), start=row + 2):
-        ws.write(i, 1, word, fmt(None))
-        ws.write(i, 2, meaning, fmt(None))
+        ws.write(i, 1, word, cell_format(None))
+        ws.write(i, 2, meaning, cell_format(None))
     ws.freeze_panes(2, 0)
     for j, w in enumerate((24, 26, 24, 8, 100)):
         ws.set_column(j, j, w)
@@ -397,12 +374,12 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
         for j, h in enumerate(heads):
             ws.write(1, j, h, f_head)
         units = df["unit"].tolist() if "unit" in df.columns else None
-        widths = [min(max(_display_len(h), 6), 28) for h in heads]
+        widths = [min(max(display_width(h), 6), 28) for h in heads]
         for j, c in enumerate(df.columns):
             # Column by column: one conversion and one writer per column keeps 10k-row sheets fast.
             values = [_cell_value(v) for v in df[c].tolist()]
             widths[j] = min(
-                max(widths[j], max((_display_len(str(v)) for v in values[:300] if v is not None), default=0) + 2), 60
+                max(widths[j], max((display_width(str(v)) for v in values[:300] if v is not None), default=0) + 2), 60
             )
             if c in TEXT_CODE_COLUMNS:
                 for i, v in enumerate(values, start=2):
@@ -415,13 +392,13 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
                 if v is None:
                     continue
                 if isinstance(v, str):
-                    ws.write_string(i, j, v, fmt(None))
+                    ws.write_string(i, j, v, cell_format(None))
                 elif isinstance(v, (int, float)):
-                    ws.write_number(i, j, v, fmt(_unit_format(units[i - 2]) if per_unit else nf))
+                    ws.write_number(i, j, v, cell_format(excel_format(units[i - 2], v) if per_unit else nf))
                 elif hasattr(v, "year") and hasattr(v, "month"):
-                    ws.write_datetime(i, j, v, fmt(nf or "yyyy-mm-dd hh:mm"))
+                    ws.write_datetime(i, j, v, cell_format(nf or "yyyy-mm-dd hh:mm"))
                 else:
-                    ws.write_string(i, j, str(v), fmt(None))
+                    ws.write_string(i, j, str(v), cell_format(None))
         for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         ws.set_row(1, 32)
@@ -434,8 +411,6 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
 
 def build_workbook(year: int, db: Path | str | None = None, fetch: Fetch | None = None) -> WorkbookResult:
     """The workbook of every table for a school year (bytes of an .xlsx)."""
-    from edubalance.report.deck import open_fetch
-
     t0 = time.perf_counter()
     if fetch is None:
         with open_fetch(db) as f:

@@ -54,10 +54,6 @@ def available_years() -> list[int]:
     return [int(y) for y in query("school_years_available")["year"]]
 
 
-def school_year_label(year: int) -> str:
-    return f"{year}—{year + 1}学年"
-
-
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _figure(_builder, name: str, args: tuple, kwargs: tuple):
     return escape_figure(_builder(*args, **dict(kwargs)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from edubalance.model.format import school_year_label
 from edubalance.model.safe_text import md
 from edubalance.model.schema import STAGES
-from edubalance.ui.data import available_years, school_year_label
+from edubalance.ui.data import available_years
 
 COMPULSORY = ("小学", "初中")
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from edubalance.charts.base import NEUTRAL, OK_COLOR
 from edubalance.metrics import progress
+from edubalance.model.format import format_target_value, is_missing
 from edubalance.model.safe_text import html_text, md
 
 # Status colours (text, background, border): green met or done, blue on track or in progress,
@@ -35,7 +36,7 @@ STATUS_COLORS = {
 def _esc(v) -> str:
     # html_text, not html.escape: the cards go through Markdown too (a blank line in a name
     # would end the HTML block, and Markdown would then link bare URLs).
-    return "" if progress.missing(v) else html_text(v)
+    return "" if is_missing(v) else html_text(v)
 
 
 def chip(status: str, prefix: str = "") -> str:
@@ -72,10 +73,10 @@ def sparkline_svg(
     percent: bool = False,
 ) -> str:
     """A small inline SVG trend: the series as a line, the goal as a dashed line."""
-    pts = [(int(y), float(v)) for y, v in zip(years, values) if not progress.missing(v)]
+    pts = [(int(y), float(v)) for y, v in zip(years, values) if not is_missing(v)]
     if not pts:
         return f'<svg width="{width}" height="{height}"></svg>'
-    ys = [v for _, v in pts] + ([float(goal)] if goal is not None and not progress.missing(goal) else [])
+    ys = [v for _, v in pts] + ([float(goal)] if goal is not None and not is_missing(goal) else [])
     lo, hi = min(ys), max(ys)
     if math.isclose(lo, hi):
         lo, hi = lo - 1, hi + 1
@@ -94,7 +95,7 @@ def sparkline_svg(
     tip = "；".join(f"{y}：{fmt(v)}" for y, v in pts)
     parts = [f'<svg width="{width}" height="{height}" role="img" style="vertical-align:middle">']
     parts.append(f"<title>{html.escape(tip)}</title>")
-    if goal is not None and not progress.missing(goal):
+    if goal is not None and not is_missing(goal):
         gy = sy(float(goal))
         parts.append(
             f'<line x1="{pad}" x2="{width - pad}" y1="{gy:.1f}" y2="{gy:.1f}" stroke="{OK_COLOR}" '
@@ -146,7 +147,7 @@ def tagged(text) -> str:
 def _ours(note) -> bool:
     """A note that marks our own reading ([D]): shown beside the owners; the annex's own
     owners need no note on a card (the full text is in the tables)."""
-    return not progress.missing(note) and "[D]" in str(note)
+    return not is_missing(note) and "[D]" in str(note)
 
 
 def horizon_chips(row) -> str:
@@ -155,7 +156,7 @@ def horizon_chips(row) -> str:
     out = []
     for h in progress.HORIZONS:
         final = row.get(f"final_{h}")
-        known = final is not None and not progress.missing(final) and row.get("kind") != "qualitative"
+        known = final is not None and not is_missing(final) and row.get("kind") != "qualitative"
         out.append(chip(row[f"status_{h}"], f"{h}" if not known or bool(final) else f"{h}预判"))
     return "".join(out)
 
@@ -170,20 +171,18 @@ def target_card(
     qualitative = row["kind"] == "qualitative"
     unit = row["unit"]
     clause = row.get("plan_clause")
-    clause = (
-        f'<span style="color:#888;font-size:0.75rem">　{_esc(clause)}</span>' if not progress.missing(clause) else ""
-    )
+    clause = f'<span style="color:#888;font-size:0.75rem">　{_esc(clause)}</span>' if not is_missing(clause) else ""
     head = f'<b style="color:#1f5fa8">{_esc(row["target_id"])}</b>　{_esc(row["wording"])}{clause}'
     chips = horizon_chips(row)
     deadline = row.get("deadline_note")
-    deadline = tagged(deadline) if not progress.missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
+    deadline = tagged(deadline) if not is_missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
     facts, trend, path = [], "", ""
     if qualitative:
-        if progress.missing(row.get("task_status")):
+        if is_missing(row.get("task_status")):
             facts.append("任务进展：尚无记录")
         else:
             when = row.get("task_updated_on")
-            when = pd.Timestamp(when).strftime("%Y-%m-%d") if not progress.missing(when) else ""
+            when = pd.Timestamp(when).strftime("%Y-%m-%d") if not is_missing(when) else ""
             facts.append(f"任务进展：<b>{_esc(row['task_status'])}</b>（{_esc(when)}）{_esc(row.get('task_note'))}")
         facts.append(f"期限：{deadline}")
     else:
@@ -203,8 +202,8 @@ def target_card(
                 ) + f'<span style="color:#1b5e20">逾期后补齐：{_esc(_names(caught))}</span>'
 
         else:
-            facts.append(f"现值 <b>{_esc(progress.format_value(row['value'], unit))}</b>")
-            if not progress.missing(row.get("value_year")):
+            facts.append(f"现值 <b>{_esc(format_target_value(row['value'], unit))}</b>")
+            if not is_missing(row.get("value_year")):
                 facts[-1] += f"（{int(row['value_year'])}学年）"
             facts.append(f"目标 {_esc(progress.format_goal(row['comparator'], row['goal'], unit))}")
             label = "历年值"
@@ -224,12 +223,12 @@ def target_card(
     if late:
         facts.append(late)
     measure = row.get("measure_note")
-    if shared_note and not progress.missing(measure) and str(measure).startswith(shared_note):
+    if shared_note and not is_missing(measure) and str(measure).startswith(shared_note):
         # the note every task shares is said once on the page; keep only what is this card's own
         measure = str(measure)[len(shared_note) :].lstrip("；; ")
     measure = (
         f'<div style="font-size:0.8rem;color:#8a4b00">口径：{tagged(measure)}</div>'
-        if not progress.missing(measure) and str(measure).strip()
+        if not is_missing(measure) and str(measure).strip()
         else ""
     )
     owner_note = row.get("owner_note")
@@ -260,10 +259,10 @@ def attention_html(items: Sequence[dict], year: int, limit: int = 12) -> str:
             miss = f"全部 {a['units']} {_esc(who)}已达标"
         elif a.get("kind") == "qualitative":
             task = a.get("task_status")
-            miss = f"任务进展：{_esc(task) if not progress.missing(task) else '无进展记录'}"
+            miss = f"任务进展：{_esc(task) if not is_missing(task) else '无进展记录'}"
         else:
             miss = (
-                f"全市现值 {_esc(progress.format_value(a.get('value'), a.get('unit')))}"
+                f"全市现值 {_esc(format_target_value(a.get('value'), a.get('unit')))}"
                 f"（目标 {_esc(progress.format_goal(a.get('comparator'), a.get('goal'), a.get('unit')))}）"
             )
         late = late_note_html(a, year)
@@ -307,14 +306,14 @@ def town_shortfall_lines(short: pd.DataFrame, keys: dict[str, str] | None = None
         key = (keys or {}).get(r["target_id"], "")
         label = SHORTFALL_LABELS.get(key) or _short(r["wording"], 26)
         due = r.get("deadline")
-        due = f"，期限{md(due)}" if not progress.missing(due) and str(due).strip() else ""
+        due = f"，期限{md(due)}" if not is_missing(due) and str(due).strip() else ""
         towns = "、".join(md(t) for t in r["towns"]) or "无"
         lines.append(f"**{md(label)}**（{md(r['target_id'])}{due}）：{towns}")
     return lines
 
 
 def _short(text, n: int) -> str:
-    text = "" if progress.missing(text) else str(text)
+    text = "" if is_missing(text) else str(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -330,10 +329,10 @@ def town_verdict_html(row: dict | None, year: int) -> str:
 
 def town_target_html(row: dict, year: int) -> str:
     """A town-scoped target judged for one town (those without a count line of their own)."""
-    value = progress.format_value(row.get("value"), row.get("unit"))
+    value = format_target_value(row.get("value"), row.get("unit"))
     goal = progress.format_goal(row.get("comparator"), row.get("goal"), row.get("unit"))
     deadline = row.get("deadline_note")
-    deadline = tagged(deadline) if not progress.missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
+    deadline = tagged(deadline) if not is_missing(deadline) and str(deadline).strip() else _esc(row["deadline"])
     late = late_note_html(row, year)
     late = f" {late}" if late else ""
     return (
@@ -345,7 +344,7 @@ def town_target_html(row: dict, year: int) -> str:
 
 def _first(row: dict, *names):
     for n in names:
-        if n in row and not progress.missing(row[n]):
+        if n in row and not is_missing(row[n]):
             return row[n]
     return None
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from edubalance.model.format import school_year_label
 from edubalance.model.labels import labelled
 from edubalance.model.safe_text import escape_figure
-from edubalance.ui.data import dataset_info, school_year_label
+from edubalance.ui.data import dataset_info
 from edubalance.ui.tables import to_csv_bytes, to_xlsx_bytes
 
 

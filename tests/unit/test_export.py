@@ -16,9 +16,14 @@ from pptx import Presentation
 from pptx.util import Inches
 
 from edubalance import cli
+from edubalance.model.format import school_year_label
 from edubalance.model.labels import COLUMN_LABELS
 from edubalance.report import deck as ep
 from edubalance.report import xlsx as ex
+from edubalance.report.content import balance_keys, context
+from edubalance.report.fetch import open_fetch
+from edubalance.report.sections import map_section
+from edubalance.report.town_brief import town_sections
 from edubalance.store import db as dbmod
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -195,10 +200,10 @@ def test_map_slide_present_or_noted(deck):
 
 def test_map_note_when_no_picture(demo_db, year):
     """Without a browser the map slide says so instead of failing."""
-    with ep.open_fetch(demo_db) as fetch:
-        ctx = ep.context(fetch, year)
+    with open_fetch(demo_db) as fetch:
+        ctx = context(fetch, year)
         lag = fetch("export_lagging_towns", year=year)
-        section = ep._map_section(fetch, lag, ctx)
+        section = map_section(fetch, lag, ctx)
     assert section.figure is not None
     prs = Presentation(io.BytesIO(ep.render_pptx([section], ctx, renderer=None).data))
     note = [sh for sh in prs.slides[0].shapes if sh.name == "map_note"]
@@ -222,10 +227,10 @@ def test_fonts_east_asian(deck):
 
 def test_town_brief_for_every_town(demo_db, year):
     towns = run(demo_db, "town_coverage", year=year)
-    with ep.open_fetch(demo_db) as fetch:
-        ctx = ep.context(fetch, year)
+    with open_fetch(demo_db) as fetch:
+        ctx = context(fetch, year)
         for code, name in zip(towns["town_code"], towns["town_name"]):
-            sections = ep.town_sections(fetch, year, code, ctx)
+            sections = town_sections(fetch, year, code, ctx)
             prs = Presentation(io.BytesIO(ep.render_pptx(sections, ctx).data))
             assert 2 <= len(prs.slides) <= 3, name
             assert name in all_text(prs.slides[0])
@@ -248,14 +253,14 @@ def test_town_brief_cli_for_new_district(demo_db, year, tmp_path, capsys):
 
 def test_town_gaps_slide_values(demo_db, year):
     code = "440783106000"
-    with ep.open_fetch(demo_db) as fetch:
-        ctx = ep.context(fetch, year)
-        sections = ep.town_sections(fetch, year, code, ctx)
+    with open_fetch(demo_db) as fetch:
+        ctx = context(fetch, year)
+        sections = town_sections(fetch, year, code, ctx)
     (spec,) = sections[1].charts
     for stage, values in spec.series.items():
         g = run(demo_db, "town_gaps", year=year, stage=stage)
         g = g[(g["town_code"] == code)].set_index("indicator")
-        keys = ep._balance_keys()
+        keys = balance_keys()
         assert values == pytest.approx([g["ratio_to_city"][k] for k in keys])
 
 
@@ -270,7 +275,7 @@ def workbook(demo_db, year):
 
 def test_workbook_sheets_match_queries(workbook, demo_db, year):
     res, wb = workbook
-    label = ex.school_year_label(year)
+    label = school_year_label(year)
     names = wb.sheetnames
     assert names[0] == ex.INDEX_SHEET
     assert len(names) == len(set(n.lower() for n in names)) and all(len(n) <= 31 for n in names)
@@ -325,18 +330,3 @@ def test_sheet_names_are_valid():
     names = [ex.sheet_name("很长的表名" * 10, used) for _ in range(3)] + [ex.sheet_name("a/b:c", used)]
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == 4
     assert names[-1] == "a_b_c"
-
-
-def test_targets_slide_without_targets_status(demo_db, year, monkeypatch):
-    """Before targets_status existed the slide was built from the core queries; it still is
-    when that query is missing or fails."""
-    monkeypatch.setattr(ep, "has_query", lambda name: False)
-    with ep.open_fetch(demo_db) as fetch:
-        ctx = ep.context(fetch, year)
-        sec = ep._targets_section(fetch, ctx)
-    assert sec.table is not None and {"目标", "期限", "现状", "判断"} <= set(sec.table.columns)
-    cov = run(demo_db, "town_coverage", year=year)
-    zhen = cov[cov["required"]]
-    row = sec.table[sec.table["目标"].str.contains("寄宿制")].iloc[0]
-    assert row["现状"].startswith(f"{int(zhen['has_boarding'].sum())}/{len(zhen)}")
-    assert (row["判断"] == "已达标") == bool(zhen["has_boarding"].all())

@@ -17,6 +17,7 @@ import pytest
 from edubalance.ingest.importer import import_tables
 from edubalance.ingest.reading import tables_from_frames
 from edubalance.metrics import progress
+from edubalance.model.format import format_target_value, is_missing
 from edubalance.store import db
 from tests.support.workbooks import COUNTY, frame, write_xlsx
 
@@ -140,8 +141,8 @@ def test_on_track_factor_comes_from_the_registry():
 
 
 def test_formatting():
-    assert progress.format_value(0.4523, "比例") == "45.2%"
-    assert progress.format_value(3.0, "所") == "3 所"
+    assert format_target_value(0.4523, "比例") == "45.2%"
+    assert format_target_value(3.0, "所") == "3 所"
     assert progress.format_goal(">=", 0.5, "比例") == "≥ 50.0%"
     assert progress.format_path(0.0476, 2027, "比例") == "每年 +4.8 个百分点，至2027年"
     assert progress.format_path(None, 2027, "比例") == ""
@@ -384,7 +385,7 @@ def test_qualitative_tasks(crafted_status):
     assert st.loc["Q6", "status_2025"] == DOING and st.loc["Q6", "task_status"] == "推进中"
     as_of = progress.school_year_end(2025)
     for r in crafted_status[crafted_status["kind"] == "qualitative"].itertuples():
-        latest = None if progress.missing(r.task_status) else r.task_status
+        latest = None if is_missing(r.task_status) else r.task_status
         assert progress.task_status(latest, r.deadline, as_of) == r.status_2025 == r.status_2027, r.target_id
 
 
@@ -429,15 +430,15 @@ def _check_against_python(status):
             assert a.final == bool(getattr(r, f"final_{h}")), (r.target_id, r.scope_code, h)
             sql_ratio = getattr(r, f"ratio_{h}")
             if a.ratio is None:
-                assert progress.missing(sql_ratio)
+                assert is_missing(sql_ratio)
             else:
                 assert sql_ratio == pytest.approx(a.ratio)
             checked += 1
         deadlines = {h: getattr(r, f"deadline_{h}") for h in progress.HORIZONS}
         since = progress.overdue_since(found, deadlines)
-        assert (None if progress.missing(r.overdue_since) else r.overdue_since) == since, r.target_id
+        assert (None if is_missing(r.overdue_since) else r.overdue_since) == since, r.target_id
         met = progress.met_year(series, r.goal, r.comparator) if series else None
-        assert (None if progress.missing(r.met_year) else r.met_year) == met, (r.target_id, r.scope_code)
+        assert (None if is_missing(r.met_year) else r.met_year) == met, (r.target_id, r.scope_code)
     return checked
 
 

@@ -354,16 +354,17 @@ def test_pptx_chart_workbook_writes_category_names_as_text():
 def test_deck_chart_workbooks_hold_hostile_names_as_text():
     import zipfile
 
+    from edubalance.report import content
     from edubalance.report import deck as export_pptx
 
-    ctx = export_pptx.DeckContext(2025, "测试县", "990101", False, "", 2025, 2025)
-    chart = export_pptx.ChartSpec(
+    ctx = content.DeckContext(2025, "测试县", "990101", False, "", 2025, 2025)
+    chart = content.ChartSpec(
         source="town_gaps|year=2025",
         title="各镇街",
         categories=[TOWN_NAMES["990101102000"], TOWN_NAMES["990101001000"]],
         series={'=HYPERLINK("http://evil.example","s")': [1.5, -2.0]},
     )
-    deck = export_pptx.render_pptx([export_pptx.Section(key="t", title="镇街", charts=[chart])], ctx).data
+    deck = export_pptx.render_pptx([content.Section(key="t", title="镇街", charts=[chart])], ctx).data
     with zipfile.ZipFile(io.BytesIO(deck)) as z:
         embedded = [n for n in z.namelist() if n.endswith(".xlsx")]
         assert len(embedded) == 1

@@ -1,0 +1,58 @@
+"""``python -m edubalance export pptx|xlsx``: check the arguments against the database, write
+the deck, a town brief or the workbook, and say what was written (Chinese, as on the pages)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from edubalance.report.deck import build_deck, build_town_brief
+from edubalance.report.fetch import open_fetch
+from edubalance.report.xlsx import build_workbook
+from edubalance.store.paths import db_path
+
+
+def export_command(kind: str, out: str, *, year: int | None = None, db=None, town: str | None = None) -> int:
+    """Write the file and print what was written; exit status 2 for a bad year, town or database."""
+    path = db_path(db)
+    if not path.exists():
+        print(f"数据库不存在：{path}", file=sys.stderr)
+        return 2
+    with open_fetch(path) as fetch:
+        years = [int(y) for y in fetch("school_years_available")["year"]]
+        codes = set(fetch("town_coverage", year=years[0])["town_code"]) if years else set()
+    if not years:
+        print("数据库中没有学年数据。", file=sys.stderr)
+        return 2
+    year = years[0] if year is None else int(year)
+    if year not in years:
+        print(f"库中没有 {year} 学年（可用：{'、'.join(map(str, years))}）", file=sys.stderr)
+        return 2
+    if town and kind != "pptx":
+        print("--town 只用于 pptx（镇街简报）。", file=sys.stderr)
+        return 2
+    if town and str(town) not in codes:
+        print(f"没有区划代码为 {town} 的镇街（可用：{'、'.join(sorted(codes))}）", file=sys.stderr)
+        return 2
+    if kind == "xlsx":
+        return _write_workbook(year, path, out)
+    return _write_deck(year, path, out, town)
+
+
+def _write_workbook(year: int, path: Path, out: str) -> int:
+    wb = build_workbook(year, path)
+    Path(out).write_bytes(wb.data)
+    print(f"已导出 {out}：{len(wb.sheets)} 个表格工作表，用时 {wb.seconds:.1f} 秒")
+    for name, reason in wb.skipped:
+        print(f"未导出查询 {name}：{reason}", file=sys.stderr)
+    return 0
+
+
+def _write_deck(year: int, path: Path, out: str, town: str | None) -> int:
+    res = build_town_brief(year, str(town), path) if town else build_deck(year, path)
+    Path(out).write_bytes(res.data)
+    what = f"镇街简报（{town}）" if town else "汇报"
+    print(f"已导出{what} {out}：{res.slides} 页，{res.charts} 个图表，用时 {res.seconds:.1f} 秒")
+    if res.map_note:
+        print(f"地图：{res.map_note}", file=sys.stderr)
+    return 0
