@@ -107,21 +107,35 @@ def format_value(value, unit: str | None = None) -> str:
     return f"{text} {unit}"
 
 
+def target_spec(unit: str | None, value=None) -> str:
+    """The format specification of a target's value or goal (目标进度's rule): percentages
+    with one decimal, whole counts without decimals, 倍 with two, other measures with one."""
+    if unit in PERCENT_UNITS:
+        return ".1%"
+    if unit in ("所", "个", "次") and (value is None or _is_whole(value)):
+        return ".0f"
+    if unit == "倍":
+        return ".2f"
+    return ".1f"
+
+
 def format_target_value(value, unit: str | None) -> str:
-    """A target's value or goal as 目标进度 words it (比例 and growth rates as percentages,
-    whole counts without decimals, 是/否 as a word, other measures with one decimal)."""
+    """A target's value or goal as 目标进度 words it (``target_spec``; 是/否 as a word)."""
     if is_missing(value):
         return DASH
     v = float(value)
-    if unit in PERCENT_UNITS:
-        return f"{v:.1%}"
-    if unit in ("所", "个", "次") and _is_whole(v):
-        return f"{int(round(v))} {unit}"
-    if unit == "倍":
-        return f"{v:.2f} 倍"
     if unit == YES_NO:
         return "是" if v >= 1 - EPS else "否"
-    return f"{v:.1f} {unit}"
+    text = format(v, target_spec(unit, v))
+    return text if unit in PERCENT_UNITS else f"{text} {unit}"
+
+
+def excel_target_format(unit: str | None, value) -> str:
+    """The Excel number format of a target's figure: the cell keeps its number and reads as
+    ``format_target_value`` without the unit (a 是/否 figure shows the word)."""
+    if unit == YES_NO:
+        return '"是"' if not is_missing(value) and float(value) >= 1 - EPS else '"否"'
+    return excel_number_format(target_spec(unit, value))
 
 
 def display_width(text: str) -> int:

@@ -23,7 +23,7 @@ import xlsxwriter
 
 from edubalance.metrics import progress
 from edubalance.model import registry
-from edubalance.model.format import display_width, excel_format, is_missing, school_year_label
+from edubalance.model.format import display_width, excel_format, excel_target_format, is_missing, school_year_label
 from edubalance.model.labels import COLUMN_LABELS
 from edubalance.model.safe_text import XLSX_OPTIONS
 from edubalance.model.schema import STAGES
@@ -135,6 +135,8 @@ YEAR_COLUMNS = {
     "before_year",
     "after_year",
 }
+# Queries whose rows are plan targets (their figures follow 目标进度's format).
+TARGET_SHEETS = {"targets_status", "town_targets"}
 # Value columns whose unit is given per row by a `unit` column.
 UNIT_VALUE_COLUMNS = {
     "value",
@@ -374,6 +376,8 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
         for j, h in enumerate(heads):
             ws.write(1, j, h, f_head)
         units = df["unit"].tolist() if "unit" in df.columns else None
+        # A target's figures read as on 目标进度 (one decimal, 是/否 as a word), others by unit.
+        unit_format = excel_target_format if sp.source in TARGET_SHEETS else excel_format
         widths = [min(max(display_width(h), 6), 28) for h in heads]
         for j, c in enumerate(df.columns):
             # Column by column: one conversion and one writer per column keeps 10k-row sheets fast.
@@ -394,7 +398,7 @@ def write_workbook(sheets: list[SheetPlan], year: int, is_demo: bool, skipped=()
                 if isinstance(v, str):
                     ws.write_string(i, j, v, cell_format(None))
                 elif isinstance(v, (int, float)):
-                    ws.write_number(i, j, v, cell_format(excel_format(units[i - 2], v) if per_unit else nf))
+                    ws.write_number(i, j, v, cell_format(unit_format(units[i - 2], v) if per_unit else nf))
                 elif hasattr(v, "year") and hasattr(v, "month"):
                     ws.write_datetime(i, j, v, cell_format(nf or "yyyy-mm-dd hh:mm"))
                 else:

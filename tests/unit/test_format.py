@@ -85,9 +85,9 @@ def test_screen_deck_and_workbook_read_the_same(tmp_path):
     (tbl,) = [sh.table for sh in prs.slides[0].shapes if sh.has_table]
     assert [tbl.cell(i, 1).text for i in range(1, len(FIGURES) + 1)] == [bare for _, _, bare, _ in FIGURES]
 
-    # Workbook: a sheet whose value column takes its format from the row's unit, as targets_status does.
+    # Workbook: a sheet whose value column takes its format from the row's unit, as town_gaps does.
     df = pd.DataFrame({"unit": [u for _, u, _, _ in FIGURES], "value": [v for v, _, _, _ in FIGURES]})
-    plan = xlsx.SheetPlan("格式", "格式", "targets_status", {"year": 2025}, df)
+    plan = xlsx.SheetPlan("格式", "格式", "town_gaps", {"year": 2025}, df)
     book = openpyxl.load_workbook(io.BytesIO(xlsx.write_workbook([plan], 2025, False)))
     ws = book["格式"]
     for row, (value, unit, bare, _) in enumerate(FIGURES, start=3):  # title, headers, then data
@@ -131,6 +131,33 @@ def test_target_values_as_the_targets_page_words_them():
     assert format_target_value(1.0, "是/否") == "是"
     assert format_target_value(1.234, "倍") == "1.23 倍"
     assert format_target_value(13.21, "人") == "13.2 人"
+
+
+# A target's figure on 目标进度 (screen) → the number format of its cell in the 目标进度 sheet
+# → what Excel shows (the unit is in its own column there).
+TARGET_FIGURES = [
+    (13.24, "人", "13.2 人", "0.0", "13.2"),
+    (3.0, "所", "3 所", "0", "3"),
+    (3.5, "所", "3.5 所", "0.0", "3.5"),
+    (0.4523, "比例", "45.2%", "0.0%", "45.2%"),
+    (1.234, "倍", "1.23 倍", "0.00", "1.23"),
+    (1.0, "是/否", "是", '"是"', "是"),
+    (0.0, "是/否", "否", '"否"', "否"),
+]
+
+
+def test_target_figures_read_the_same_on_the_page_and_in_the_workbook():
+    df = pd.DataFrame({"unit": [f[1] for f in TARGET_FIGURES], "value": [f[0] for f in TARGET_FIGURES]})
+    plan = xlsx.SheetPlan("目标", "目标", "targets_status", {"year": 2025}, df)
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.write_workbook([plan], 2025, False)))["目标"]
+    for row, (value, unit, screen, number_format, shown) in enumerate(TARGET_FIGURES, start=3):
+        assert format_target_value(value, unit) == screen
+        cell = ws.cell(row, 2)
+        assert cell.data_type == "n" and cell.value == pytest.approx(value)  # a number, not text
+        assert cell.number_format == number_format
+        literal = number_format.startswith('"')
+        assert (number_format.strip('"') if literal else excel_text(cell.value, number_format)) == shown
+        assert screen.startswith(shown)
 
 
 def test_school_year_label():
