@@ -1,4 +1,4 @@
-"""Command line: python -m edubalance build|check|import|query|export|bench (DESIGN.md §3.1).
+"""Command line: python -m edubalance build|check|import|query|export|bench (docs/ARCHITECTURE.md, command line).
 
 ``query --format csv`` and ``--format json`` are machine output: cells are written as they are
 in the database. Unlike the pages' "下载 CSV" (edubalance.model.safe_text.csv_safe), text that starts
