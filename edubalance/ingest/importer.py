@@ -151,7 +151,9 @@ def _read_existing(db: Path) -> Existing:
         con.close()
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The data tables (DDL generated from the schema: identifiers cannot be SQL parameters),
+    and the import log and meta tables (queries/internal/bookkeeping_tables.sql)."""
     for sheet in SHEETS:
         cols = ", ".join(f"{c.key} {c.sql_type}" for c in sheet.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {sheet.key} ({cols})")
@@ -206,9 +208,9 @@ def load_in_memory(
     else:
         con = duckdb.connect()
     try:
-        _create_tables(con)
+        create_tables(con)
         refresh_reference(con)
-        _apply(con, parsed, True)
+        write_sheets(con, parsed, True)
         derive(con)
     except Exception:
         con.close()
@@ -226,9 +228,12 @@ def reference_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _apply(
+def write_sheets(
     con: duckdb.DuckDBPyConnection, parsed: dict[str, Parsed], replace_years: bool, progress: Progress = _no_progress
 ) -> dict[str, int]:
+    """Write the validated sheets: a yearly sheet replaces the years it holds, a master sheet
+    the rows with the same keys. The statements name tables and columns from the schema, so
+    they are built here rather than kept in queries/. Rows written per sheet."""
     rows = {}
     todo = [s for s in SHEETS if s.key in parsed]
     for i, sheet in enumerate(todo):
@@ -333,7 +338,7 @@ def stage_and_swap(
             _kill_point("copied")
         con = duckdb.connect(str(tmp))
         try:
-            _create_tables(con)
+            create_tables(con)
             con.execute("BEGIN TRANSACTION")
             refresh_reference(con)
             work(con)
@@ -402,7 +407,7 @@ def import_tables(
         result = {}
 
         def work(con):
-            result.update(_apply(con, parsed, replace_years, progress))
+            result.update(write_sheets(con, parsed, replace_years, progress))
             _slow_apply_for_tests()
             log_import(con, action, user, file_name, sha, result, replaced, len(problems.warnings), note)
             for key, value in (meta or {}).items():
