@@ -11,6 +11,11 @@ decimals with at most two places except coordinates, 是/否, "" for an empty op
 It draws from ``numpy.random.default_rng(seed)`` only and iterates over lists and tuples
 only, so the same seed gives the same bytes on every run and machine.
 
+This module assembles and serialises the sheets; the parts live beside it: ``shape`` (the
+story's constants), ``plan`` (towns and schools), ``sampling`` (the school-year rows), ``rows``
+(principals, city facts, designations, task progress) and ``story`` (the plan deadlines). The
+order of the random draws is fixed here, in ``build_demo_tables``.
+
 The story the data tells (what the dashboard exists to show):
 - 街道 primary schools crowded in 2022 (classes of 56–65 and a few of 66+, two schools above
   2000 pupils); a new school (2024), new buildings and teachers shrink them by 2026, though
