@@ -23,8 +23,8 @@ from xml.etree import ElementTree as ET
 
 from python_calamine import CalamineWorkbook
 
+from edubalance.ingest import xlsx_stream
 from edubalance.ingest.problems import ERROR, WARNING
-from edubalance.ingest.xlsx_stream import STREAM_ABOVE_BYTES, StreamError, sheet_xml_size, workbook_sheets
 from edubalance.model.schema import SHEETS, Sheet, sheet_for
 
 MAX_HEADER_SCAN = 10
@@ -256,16 +256,19 @@ def _sniff_workbook(path: Path) -> None:
 def _sheet_grids(path: Path):
     """(sheet name, grid of cell text) per sheet: streamed for very large .xlsx files (bounded
     memory), through calamine otherwise (also .xls and .ods)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm") and sheet_xml_size(path) > STREAM_ABOVE_BYTES:
+    # Through the module, so the threshold and the reader stay patchable in tests.
+    if path.suffix.lower() in (".xlsx", ".xlsm") and xlsx_stream.sheet_xml_size(path) > xlsx_stream.STREAM_ABOVE_BYTES:
         try:
-            yield from workbook_sheets(path, cell_text)
-        except StreamError as exc:
+            yield from xlsx_stream.workbook_sheets(path, cell_text)
+        except xlsx_stream.StreamError as exc:
             raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{library_message(exc)}") from exc
         return
-    yield from _calamine_grids(path)
+    yield from calamine_grids(path)
 
 
-def _calamine_grids(path: Path):
+def calamine_grids(path: Path):
+    """(sheet name, grid of cell text) per sheet, read with calamine (.xlsx, .xls, .ods); the
+    streaming reader must give the same grids."""
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format problem

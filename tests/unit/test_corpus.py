@@ -266,7 +266,7 @@ def test_broken_file_is_rejected_whole(case, oracle_db, tmp_path):
 
 
 def test_corpus_is_large_enough():
-    from test_importer import BROKEN
+    from tests.unit.test_importer import BROKEN
 
     names = {c[0] for c in CORPUS} | {c[0] for c in BROKEN}
     assert len(names) == len(CORPUS) + len(BROKEN) >= 60
