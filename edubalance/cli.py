@@ -179,9 +179,11 @@ def cmd_restore(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from edubalance.devtools.bench import main as bench_main
+    # why here: devtools is tooling (pandas twins, server launcher, Playwright); only this command
+    # may load it, so the running app, which imports nothing from cli's handlers, never does.
+    from edubalance.devtools import bench
 
-    return bench_main(args)
+    return bench.main(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 -- name: balance_cv
 -- purpose: 校际差异系数 (official pupil-weighted CV) of each of the 7 优质均衡 resource
---          indicators, 小学 and 初中 separately, against the registry's cap (STANDARDS §1.2).
+--          indicators, 小学 and 初中 separately, against the registry's cap (see docs/METHODS.md, 差异系数).
 --          X̄ = k·ΣR/ΣP, S = √(Σ(P_i/P)(X_i − X̄)²), CV = S/X̄. Segments of 一贯制/完全中学
 --          count separately; 特殊教育学校, 教学点 below the registry threshold and segments
 --          with no pupils are excluded (v_segments.in_cv).

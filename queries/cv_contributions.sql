@@ -3,7 +3,7 @@
 --          assessed school segment's term (P_i/P)(X_i − X̄)² of the weighted variance S²
 --          and its share of S², and the CV recomputed without that segment (leave-one-out:
 --          X̄' and S' over the other segments), ranked by share (rank 1 = largest driver).
---          Same segments and formula as balance_cv (STANDARDS §1.2). The county CV is always
+--          Same segments and formula as balance_cv (see docs/METHODS.md, 差异系数). The county CV is always
 --          computed over the whole county; `town` only filters the rows returned, so a town
 --          page can list its own schools' contributions to the county CV.
 -- param: year int 学年（起始年）

@@ -1,7 +1,7 @@
 -- name: theil
 -- purpose: Theil T (GE(1)) of one school-level indicator across the school segments of a
 --          stage, pupil-weighted, with the exact decomposition into between-group and
---          within-group parts (STANDARDS §8): groups are towns (grouping=town) or
+--          within-group parts (see docs/METHODS.md, 泰尔指数): groups are towns (grouping=town) or
 --          城区/镇区/乡村 (grouping=urban_rural; any other grouping gives no rows).
 --          T = Σ (w_i/W)(x_i/μ) ln(x_i/μ), μ = Σw_i x_i / W, w_i = 在校生数, x_i = the
 --          indicator value; a value of 0 contributes 0 (the limit of x·ln x).

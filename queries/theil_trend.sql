@@ -1,6 +1,6 @@
 -- name: theil_trend
 -- purpose: the `theil` query for every school year and every school-level indicator of a
---          stage at once (same units, weights and decomposition; STANDARDS §8), for the
+--          stage at once (same units, weights and decomposition; see docs/METHODS.md, 泰尔指数), for the
 --          charts of the total and the between-group share over the years.
 --          Any grouping other than town / urban_rural gives no rows.
 -- param: stage text 学段（学前/小学/初中/高中/特教）

@@ -3,7 +3,7 @@
 --          a school-level indicator per school year (all segments of the stage, as town_gaps),
 --          a least-squares line over the available years (regr_slope/regr_intercept; only
 --          with 3 or more years), and the line's value at the plan's milestones 2025 and 2027
---          (DESIGN §6), clamped at 0 because no indicator can go negative, against the
+--          (see docs/METHODS.md, 目标进度), clamped at 0 because no indicator can go negative, against the
 --          registry standard. Long form: one row per series and year (observed years plus
 --          2025 and 2027); the series summary repeats on each row.
 -- param: stage text 学段（学前/小学/初中/高中/特教）

@@ -1,4 +1,4 @@
-"""A deterministic province-scale workbook for the benchmark (DESIGN.md §9).
+"""A deterministic province-scale workbook for the benchmark (docs/ARCHITECTURE.md, performance).
 
 Guangdong's plan covers about 120 counties of about 200 schools each. One database holds one
 county (the importer rejects towns of two counties), so the benchmark loads the province as
@@ -7,7 +7,7 @@ town code sharing the fictional county prefix ``449900`` (44 = 广东; 99 is no 
 With the default 120 blocks that is 1,800 towns and about 24,000 schools over the demo's five
 school years, the size the query set, the importer and the server must handle.
 
-`build_province_tables()` returns the seven sheets exactly as `demo.build_demo_tables()` does:
+`build_province_tables()` returns the seven sheets exactly as `recipe.build_demo_tables()` does:
 Chinese headers in schema order and every cell a ``str``, so the data goes through the same
 reader-to-importer path as a clerk's workbook. Everything is drawn with numpy, column-wise, from
 ``numpy.random.default_rng(seed)``: the same arguments give the same bytes on every run. The
@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from edubalance.demo import recipe as demo
+from edubalance.demo import shape
+from edubalance.demo.rows import city_fact_rows, task_rows
 from edubalance.model import schema
 
 __all__ = ["COUNTY_CODE", "PROVINCE_SEED", "TOWNS_PER_COUNTY", "build_province_tables"]
@@ -29,7 +30,7 @@ __all__ = ["COUNTY_CODE", "PROVINCE_SEED", "TOWNS_PER_COUNTY", "build_province_t
 PROVINCE_SEED = 20240901
 COUNTY_CODE = "449900"
 TOWNS_PER_COUNTY = 15  # towns 0 and 1 of each block are 街道, the rest 镇
-YEARS = demo.YEARS
+YEARS = shape.YEARS
 FIRST, LAST = YEARS[0], YEARS[-1]
 PROVINCE_DIGITS = COUNTY_CODE[:2]  # 学校标识码 digits 3–4: the province
 
@@ -87,7 +88,7 @@ class _Schools:
         self.seq: dict[str, int] = {}
 
     def add(self, town: dict, school_type: str, name: str, ur: str, stages: tuple[str, ...], **kw) -> dict:
-        prefix = demo.TYPE_PREFIX[school_type]
+        prefix = shape.TYPE_PREFIX[school_type]
         k = self.seq.get(prefix, 0) + 1
         self.seq[prefix] = k
         s = {
@@ -128,7 +129,7 @@ def _towns(counties: int) -> list[dict]:
         for t in range(TOWNS_PER_COUNTY):
             n = c * TOWNS_PER_COUNTY + t + 1
             street = t < 2
-            word = ("城东", "城西")[t] if street else demo.VILLAGES[(t * 7 + c) % len(demo.VILLAGES)]
+            word = ("城东", "城西")[t] if street else shape.VILLAGES[(t * 7 + c) % len(shape.VILLAGES)]
             towns.append(
                 {
                     "town_code": f"{COUNTY_CODE}{n:04d}00",
@@ -151,17 +152,17 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
         t, name = town["no"], town["town_name"]
         if town["town_kind"] == "街道":
             for i in range(4):
-                p.add(town, "小学", f"{name}第{demo.CN_ORD[i]}小学", ("111", "112")[i % 2], ("小学",))
-            p.add(town, "小学", f"{name}{demo.VILLAGES[t]}小学", "220", ("小学",))
+                p.add(town, "小学", f"{name}第{shape.CN_ORD[i]}小学", ("111", "112")[i % 2], ("小学",))
+            p.add(town, "小学", f"{name}{shape.VILLAGES[t]}小学", "220", ("小学",))
             for i in range(2):
-                p.add(town, "初级中学", f"{name}第{demo.CN_ORD[i]}初级中学", ("111", "112")[i], ("初中",))
+                p.add(town, "初级中学", f"{name}第{shape.CN_ORD[i]}初级中学", ("111", "112")[i], ("初中",))
             for i in range(2 - t):
-                p.add(town, "高级中学", f"{name}第{demo.CN_ORD[i]}高级中学", "111", ("高中",), is_boarding=True)
+                p.add(town, "高级中学", f"{name}第{shape.CN_ORD[i]}高级中学", "111", ("高中",), is_boarding=True)
             for i in range(4):
                 p.add(
                     town,
                     "幼儿园",
-                    f"{name}第{demo.CN_ORD[i]}幼儿园",
+                    f"{name}第{shape.CN_ORD[i]}幼儿园",
                     ("111", "112")[i % 2],
                     ("学前",),
                     inclusive=True,
@@ -171,7 +172,7 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
                 p.add(
                     town,
                     "幼儿园",
-                    f"{name}{demo.PRIVATE_KG[(i + t * 5) % len(demo.PRIVATE_KG)]}幼儿园",
+                    f"{name}{shape.PRIVATE_KG[(i + t * 5) % len(shape.PRIVATE_KG)]}幼儿园",
                     ("111", "112")[i % 2],
                     ("学前",),
                     ownership="民办",
@@ -198,18 +199,18 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
             town, "小学", f"{name}中心小学", "121", ("小学",), is_central=True, is_boarding=not lag and t % 2 == 0
         )
         for i in range(3 + t % 2):
-            v = demo.VILLAGES[(t * 3 + i) % len(demo.VILLAGES)]
+            v = shape.VILLAGES[(t * 3 + i) % len(shape.VILLAGES)]
             stages = ("小学", "学前") if (lag and i == 0) else ("小学",)  # 附设幼儿班
             p.add(town, "小学", f"{name}{v}小学", "220", stages)
         for i in range(2):
-            v = demo.VILLAGES[(t * 3 + i + 5) % len(demo.VILLAGES)]
+            v = shape.VILLAGES[(t * 3 + i + 5) % len(shape.VILLAGES)]
             p.add(town, "教学点", f"{name}{v}教学点", "220", ("小学",), parent_school_id=central["school_id"])
         if t % 6 == 1:
             p.add(town, "完全中学", f"{name}中学", "121", ("初中", "高中"), is_boarding=True)
         else:
             p.add(town, "初级中学", f"{name}中学", "121", ("初中",), is_boarding=not lag)
         if t % 4 == 0:
-            v = demo.VILLAGES[(t * 3 + 9) % len(demo.VILLAGES)]
+            v = shape.VILLAGES[(t * 3 + 9) % len(shape.VILLAGES)]
             p.add(town, "九年一贯制学校", f"{name}{v}学校", "220", ("小学", "初中"))
         p.add(
             town,
@@ -223,13 +224,13 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
             ownership="民办" if (lag and t == 14) else "公办",
         )
         for i in range(2):
-            v = demo.VILLAGES[(t * 3 + i + 11) % len(demo.VILLAGES)]
+            v = shape.VILLAGES[(t * 3 + i + 11) % len(shape.VILLAGES)]
             p.add(town, "幼儿园", f"{name}{v}幼儿园", "220", ("学前",), inclusive=True, is_standardized=False)
         for i in range(2):
             p.add(
                 town,
                 "幼儿园",
-                f"{name}{demo.PRIVATE_KG[(i * 7 + t) % len(demo.PRIVATE_KG)]}幼儿园",
+                f"{name}{shape.PRIVATE_KG[(i * 7 + t) % len(shape.PRIVATE_KG)]}幼儿园",
                 ("121", "122")[i],
                 ("学前",),
                 ownership="民办",
@@ -442,7 +443,7 @@ def _designations(schools: list[dict], towns: list[dict]) -> list[dict]:
 
 
 def _text(values: pd.Series, kind: str, places: int | None = None) -> np.ndarray:
-    """A column of cells as a clerk's workbook holds them (see demo._cell), built column-wise."""
+    """A column of cells as a clerk's workbook holds them (see demo.recipe, cells as text), built column-wise."""
     missing = values.isna().to_numpy()
     out = np.full(len(values), "", dtype=object)
     present = values[~missing]
@@ -481,10 +482,10 @@ def build_province_tables(counties: int = 120, seed: int = PROVINCE_SEED) -> dic
     sy = _school_years(schools, rng)
     principals = _principals(schools, rng)
     # City-level facts and task progress: the demo's recipe (pupil-based facts follow the pupils).
-    city = pd.DataFrame(demo._city_fact_rows(sy))
+    city = pd.DataFrame(city_fact_rows(sy))
     spending = city["key"].isin(["edu_spending_10k", "edu_spending_per_pupil"])
     city.loc[spending, "value"] = city.loc[spending, "value"] * counties  # a Kaiping-sized budget per block
-    tasks = pd.DataFrame(demo._task_rows(rng))
+    tasks = pd.DataFrame(task_rows(rng))
     designations = pd.DataFrame(_designations(schools, towns))
     school_frame = pd.DataFrame(schools).drop(columns=["stages", "lag", "town"]).sort_values("school_id")
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from edubalance.demo.recipe import build_demo_tables
 from edubalance.ingest.importer import ImportResult, import_file, import_tables
 from edubalance.ingest.reading import tables_from_frames
 
@@ -12,8 +13,6 @@ DEMO_FILE_NAME = "演示数据配方"
 
 
 def demo_tables():
-    from edubalance.demo.recipe import build_demo_tables
-
     frames = build_demo_tables()
     h = hashlib.sha256()
     for name, df in frames.items():

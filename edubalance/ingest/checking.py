@@ -13,9 +13,12 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pyarrow
 
+from edubalance.geo.checks import parsed_findings
 from edubalance.ingest.importer import DatabaseUnreadable, load_in_memory, read_existing, read_or_problems
 from edubalance.ingest.problems import WARNING, Problems
+from edubalance.ingest.quality import as_problems, findings_from_connection
 from edubalance.ingest.validate import Existing, validate
 
 MEMORY_LIMIT = "128MB"  # DuckDB's share of the check's 500 MB budget; it spills beyond
@@ -25,10 +28,8 @@ def _system_arrow_pool() -> None:
     """pandas keeps text columns in Arrow buffers; Arrow's own allocator holds on to freed
     memory, the system allocator hands it back. For one large file that is ~30 MB of peak."""
     try:
-        import pyarrow
-
         pyarrow.set_memory_allocator(pyarrow.system_memory_pool())
-    except (ImportError, AttributeError):
+    except AttributeError:  # a pyarrow build without the system pool
         pass
 
 
@@ -45,14 +46,10 @@ def check_workbook(path: str | Path, db: Path | None = None) -> Problems:
     parsed, found = validate(tables, existing, replace_years=True, release_raw=True)
     del tables
     problems = found
-    from edubalance.geo.checks import parsed_findings
-
     for p in parsed_findings(parsed):
         problems.add(p.sheet, p.row, p.column, p.value, p.reason, p.severity)
     if problems.errors:
         return problems
-    from edubalance.ingest.quality import as_problems, findings_from_connection
-
     with tempfile.TemporaryDirectory(prefix="edubalance-check-") as scratch:
         try:
             con = load_in_memory(parsed, memory_limit=MEMORY_LIMIT, scratch=Path(scratch))

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -32,15 +33,16 @@ import duckdb
 import pandas as pd
 
 from edubalance.ingest.problems import Problems
-from edubalance.ingest.reading import RawTable, UnreadableFile, read_source
+from edubalance.ingest.reading import RawTable, UnreadableFile, library_message, read_source, tables_from_frames
 from edubalance.ingest.validate import Existing, Parsed, typed_frame, validate
 from edubalance.model import registry
 from edubalance.model.schema import AREAS, CLASS_BANDS, SHEETS, SHEETS_BY_KEY, UR_AREAS
 from edubalance.store import history
-from edubalance.store.paths import DERIVED_DIR
+from edubalance.store.db import connect
+from edubalance.store.history import sha256_of
+from edubalance.store.paths import derived_scripts, internal_sql
 from edubalance.store.private import create_private, private_dir, private_file
 
-VIEWS_SQL = DERIVED_DIR / "views.sql"
 HISTORY_DIR_NAME = "history"
 MAX_UPLOAD_MB = 20  # the same cap as [server] maxUploadSize in .streamlit/config.toml
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv")
@@ -54,8 +56,6 @@ KILL_POINTS = ("locked", "copied", "applied", "committed", "checkpointed", "back
 
 def _kill_point(name: str) -> None:
     if os.environ.get(KILL_AT_ENV) == name:
-        import signal
-
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -73,14 +73,6 @@ class ImportResult:
     rows: dict[str, int] = field(default_factory=dict)
     db_path: Path | None = None
     backup_path: Path | None = None
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def database_sha(db: Path) -> str:
@@ -103,8 +95,6 @@ def import_lock(db: Path):
 
 def open_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the file the path points at now (see db.connect)."""
-    from edubalance.store.db import connect
-
     return connect(db)
 
 
@@ -161,7 +151,9 @@ def _read_existing(db: Path) -> Existing:
         con.close()
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The data tables (DDL generated from the schema: identifiers cannot be SQL parameters),
+    and the import log and meta tables (queries/internal/bookkeeping_tables.sql)."""
     for sheet in SHEETS:
         cols = ", ".join(f"{c.key} {c.sql_type}" for c in sheet.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {sheet.key} ({cols})")
@@ -169,13 +161,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         # older databases and last year's workbooks keep working.
         for c in sheet.columns:
             con.execute(f"ALTER TABLE {sheet.key} ADD COLUMN IF NOT EXISTS {c.key} {c.sql_type}")
-    con.execute(
-        """CREATE TABLE IF NOT EXISTS import_log (
-            id INTEGER, imported_at TIMESTAMP, action VARCHAR, user_name VARCHAR,
-            file_name VARCHAR, sha256 VARCHAR, rows_json VARCHAR, replaced_years VARCHAR,
-            warnings INTEGER, note VARCHAR)"""
-    )
-    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+    con.execute(internal_sql("bookkeeping_tables"))
 
 
 def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -197,7 +183,8 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
 def derive(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the derived tables and the shared views from the data and registries now in
     the database. Every writer calls it last, so derived rows never lag the data."""
-    con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+    for script in derived_scripts():
+        con.execute(script.read_text(encoding="utf-8"))
     con.execute("DELETE FROM meta WHERE key = 'reference_version'")
     con.execute("INSERT INTO meta VALUES ('reference_version', ?)", [reference_version()])
 
@@ -221,9 +208,9 @@ def load_in_memory(
     else:
         con = duckdb.connect()
     try:
-        _create_tables(con)
+        create_tables(con)
         refresh_reference(con)
-        _apply(con, parsed, True)
+        write_sheets(con, parsed, True)
         derive(con)
     except Exception:
         con.close()
@@ -232,16 +219,21 @@ def load_in_memory(
 
 
 def reference_version() -> str:
-    """A fingerprint of the views and registries; a database built with others is refreshed."""
-    h = hashlib.sha256(VIEWS_SQL.read_bytes())
+    """A fingerprint of the derived SQL and the registries; a database built with others is refreshed."""
+    h = hashlib.sha256()
+    for script in derived_scripts():
+        h.update(script.name.encode() + b"\0" + script.read_bytes())
     for name in registry.REGISTRIES.values():
         h.update((registry.DATA_DIR / name).read_bytes())
     return h.hexdigest()[:16]
 
 
-def _apply(
+def write_sheets(
     con: duckdb.DuckDBPyConnection, parsed: dict[str, Parsed], replace_years: bool, progress: Progress = _no_progress
 ) -> dict[str, int]:
+    """Write the validated sheets: a yearly sheet replaces the years it holds, a master sheet
+    the rows with the same keys. The statements name tables and columns from the schema, so
+    they are built here rather than kept in queries/. Rows written per sheet."""
     rows = {}
     todo = [s for s in SHEETS if s.key in parsed]
     for i, sheet in enumerate(todo):
@@ -257,22 +249,21 @@ def _apply(
     return rows
 
 
-def _log(con, action, user, file_name, sha, rows, replaced_years, warnings, note=""):
-    next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_log").fetchone()[0]
+def log_import(con, action, user, file_name, sha, rows, replaced_years, warnings, note=""):
+    """Append one entry to import_log (the writers call it inside their staging transaction)."""
     con.execute(
-        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            next_id,
-            dt.datetime.now().replace(microsecond=0),
-            action,
-            user,
-            file_name,
-            sha,
-            json.dumps(rows, ensure_ascii=False),
-            ",".join(map(str, replaced_years)),
-            warnings,
-            note,
-        ],
+        internal_sql("log_entry"),
+        {
+            "imported_at": dt.datetime.now().replace(microsecond=0),
+            "action": action,
+            "user_name": user,
+            "file_name": file_name,
+            "sha256": sha,
+            "rows_json": json.dumps(rows, ensure_ascii=False),
+            "replaced_years": ",".join(map(str, replaced_years)),
+            "warnings": warnings,
+            "note": note,
+        },
     )
 
 
@@ -347,7 +338,7 @@ def stage_and_swap(
             _kill_point("copied")
         con = duckdb.connect(str(tmp))
         try:
-            _create_tables(con)
+            create_tables(con)
             con.execute("BEGIN TRANSACTION")
             refresh_reference(con)
             work(con)
@@ -416,9 +407,9 @@ def import_tables(
         result = {}
 
         def work(con):
-            result.update(_apply(con, parsed, replace_years, progress))
+            result.update(write_sheets(con, parsed, replace_years, progress))
             _slow_apply_for_tests()
-            _log(con, action, user, file_name, sha, result, replaced, len(problems.warnings), note)
+            log_import(con, action, user, file_name, sha, result, replaced, len(problems.warnings), note)
             for key, value in (meta or {}).items():
                 con.execute("DELETE FROM meta WHERE key = ?", [key])
                 con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
@@ -438,8 +429,6 @@ def read_or_problems(path: Path) -> tuple[list[RawTable], Problems]:
         problems.add(path.name, None, "", "", str(exc))
         return [], problems
     except (Exception, RecursionError) as exc:  # a library failing on a hostile file: still a message
-        from edubalance.ingest.reading import library_message
-
         problems.add(path.name, None, "", "", f"无法读取 {path.name}：{library_message(exc)}")
         return [], problems
 
@@ -598,8 +587,6 @@ def update_task(
     """Record one qualitative task's status (for the city, or for one town when town_code is
     given): a one-row 任务进展 table through the importer, so it is validated, swapped in
     atomically and logged with who and when."""
-    from edubalance.ingest.reading import tables_from_frames
-
     on = on or dt.date.today()
     frame = pd.DataFrame(
         [[target_id, on.isoformat(), status, note, owner, town_code]],

@@ -22,13 +22,13 @@ import pandas as pd
 
 from edubalance.ingest.importer import (
     DatabaseUnreadable,
-    _apply,
-    _create_tables,
+    create_tables,
     database_sha,
     derive,
     open_snapshot,
     read_existing,
     refresh_reference,
+    write_sheets,
 )
 from edubalance.ingest.problems import Problems
 from edubalance.ingest.reading import RawTable
@@ -79,9 +79,9 @@ def _simulate(db: Path, parsed: dict[str, Parsed], folder: Path) -> duckdb.DuckD
     if db.is_file():
         shutil.copyfile(db, copy)
     con = duckdb.connect(str(copy))
-    _create_tables(con)
+    create_tables(con)
     refresh_reference(con)
-    _apply(con, parsed, True)
+    write_sheets(con, parsed, True)
     derive(con)
     return con
 

@@ -16,10 +16,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from edubalance.geo import outline as geo
+from edubalance.ingest.importer import load_in_memory, open_snapshot, read_or_problems
 from edubalance.ingest.problems import MAX_PER_RULE, WARNING, Problem
+from edubalance.ingest.rules import part_of_whole_rule
+from edubalance.ingest.validate import Existing, validate
 from edubalance.model import registry
-from edubalance.model.schema import SHEETS_BY_KEY
+from edubalance.model.schema import PART_OF_WHOLE, SCHOOL_YEARS, SHEETS_BY_KEY
 from edubalance.store import db as dbmod
+from edubalance.store.paths import internal_sql
 
 FINDING_COLUMNS = ["category", "sheet", "year", "object_id", "object_name", "column_name", "value", "reason"]
 CATEGORIES = ("缺失值", "年度突变", "学校消失", "总数不符", "口径疑点", "坐标")
@@ -97,7 +102,7 @@ def _missing(con) -> list[dict]:
 def _jumps(con) -> list[dict]:
     present = set(
         con.execute(
-            "SELECT indicator_key FROM ref_standards WHERE scope = '全市' AND indicator_key IN (?, ?)",
+            internal_sql("city_standards_present"),
             list(JUMP_KEYS.values()),
         )
         .df()["indicator_key"]
@@ -203,9 +208,6 @@ def _totals(con) -> list[dict]:
 def _relations(con) -> list[dict]:
     """Rows imported despite a part-of-whole relation that only holds under some 报送口径
     (rules.PART_OF_WHOLE_RULES marked 疑点), e.g. an exchanged-out backbone teacher."""
-    from edubalance.ingest.rules import part_of_whole_rule
-    from edubalance.model.schema import PART_OF_WHOLE, SCHOOL_YEARS
-
     out = []
     for part, whole in PART_OF_WHOLE:
         severity, why = part_of_whole_rule(part, whole)
@@ -238,8 +240,6 @@ def _coordinates(con) -> list[dict]:
     points = dbmod.run("quality_points", con=con)
     if points.empty:
         return []
-    from edubalance.geo import outline as geo
-
     out = []
     for county, group in points.groupby("county_code"):
         try:
@@ -288,8 +288,6 @@ def findings_from_connection(con: duckdb.DuckDBPyConnection, *, geometry: bool =
 
 def findings(db: Path, *, geometry: bool = True) -> pd.DataFrame:
     """Findings on the live database (read through a snapshot connection)."""
-    from edubalance.ingest.importer import open_snapshot
-
     con = open_snapshot(Path(db))
     try:
         return findings_from_connection(con, geometry=geometry)
@@ -300,9 +298,6 @@ def findings(db: Path, *, geometry: bool = True) -> pd.DataFrame:
 def workbook_findings(path: str | Path, *, geometry: bool = True) -> pd.DataFrame:
     """Findings on a workbook alone, loaded into an in-memory database the way an import
     would load it. Empty when the workbook has errors (those are reported by validation)."""
-    from edubalance.ingest.importer import load_in_memory, read_or_problems
-    from edubalance.ingest.validate import Existing, validate
-
     tables, problems = read_or_problems(Path(path))
     if problems.errors:
         return pd.DataFrame(columns=FINDING_COLUMNS)

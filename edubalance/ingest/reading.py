@@ -8,14 +8,22 @@ so that validation can name the exact cell of every problem. It never guesses va
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 import os
+import re
 import stat
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
+from python_calamine import CalamineWorkbook
+
+from edubalance.ingest import xlsx_stream
 from edubalance.ingest.problems import ERROR, WARNING
 from edubalance.model.schema import SHEETS, Sheet, sheet_for
 
@@ -74,20 +82,20 @@ def cell_text(value) -> str:
     return normalise_text(str(value))
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
     return normalise_text(text).replace(" ", "").lower()
 
 
 def _known_headers(sheet: Sheet) -> dict[str, str]:
     known = {}
     for c in sheet.columns:
-        known[_header_key(c.zh)] = c.key
-        known[_header_key(c.key)] = c.key
+        known[header_key(c.zh)] = c.key
+        known[header_key(c.key)] = c.key
     return known
 
 
 def _match_count(row: list[str], known: dict[str, str]) -> int:
-    return sum(1 for v in row if v and _header_key(v) in known)
+    return sum(1 for v in row if v and header_key(v) in known)
 
 
 def _locate_header(sheet: Sheet, grid: list[list[str]]) -> tuple[int, list[str]]:
@@ -106,7 +114,7 @@ def _locate_header(sheet: Sheet, grid: list[list[str]]) -> tuple[int, list[str]]
     header = list(grid[best_i])
 
     def is_known(text: str) -> bool:
-        return bool(text) and _header_key(text) in known
+        return bool(text) and header_key(text) in known
 
     # A two-row header: a merged group cell ("班额" over the band columns) leaves the real
     # names one row below, and cells merged down over both rows keep their name in the upper
@@ -164,10 +172,6 @@ def _xlsx_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     the sheet XML marks them with t="e". Only .xlsx/.xlsm (zip) files are scanned, and a
     sheet is parsed only when the marker occurs in it at all.
     """
-    import re
-    import zipfile
-    from xml.etree import ElementTree as ET
-
     out: dict[str, dict[tuple[int, int], str]] = {}
     try:
         zf = zipfile.ZipFile(path)
@@ -252,20 +256,19 @@ def _sniff_workbook(path: Path) -> None:
 def _sheet_grids(path: Path):
     """(sheet name, grid of cell text) per sheet: streamed for very large .xlsx files (bounded
     memory), through calamine otherwise (also .xls and .ods)."""
-    from edubalance.ingest.xlsx_stream import STREAM_ABOVE_BYTES, StreamError, sheet_xml_size, workbook_sheets
-
-    if path.suffix.lower() in (".xlsx", ".xlsm") and sheet_xml_size(path) > STREAM_ABOVE_BYTES:
+    # Through the module, so the threshold and the reader stay patchable in tests.
+    if path.suffix.lower() in (".xlsx", ".xlsm") and xlsx_stream.sheet_xml_size(path) > xlsx_stream.STREAM_ABOVE_BYTES:
         try:
-            yield from workbook_sheets(path, cell_text)
-        except StreamError as exc:
+            yield from xlsx_stream.workbook_sheets(path, cell_text)
+        except xlsx_stream.StreamError as exc:
             raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{library_message(exc)}") from exc
         return
-    yield from _calamine_grids(path)
+    yield from calamine_grids(path)
 
 
-def _calamine_grids(path: Path):
-    from python_calamine import CalamineWorkbook
-
+def calamine_grids(path: Path):
+    """(sheet name, grid of cell text) per sheet, read with calamine (.xlsx, .xls, .ods); the
+    streaming reader must give the same grids."""
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format problem
@@ -331,9 +334,6 @@ def decode_csv_bytes(data: bytes) -> str:
 
 
 def _csv_grid(text: str, delimiter: str) -> list[list[str]]:
-    import csv
-    import io
-
     return [[normalise_text(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 

@@ -22,10 +22,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from edubalance.ingest.importer import ImportResult, _log, import_lock, open_snapshot, stage_and_swap
+from edubalance.access import accounts
+from edubalance.ingest.importer import ImportResult, import_lock, log_import, open_snapshot, stage_and_swap
 from edubalance.ingest.problems import Problems
 from edubalance.model.schema import SHEETS
 from edubalance.store import history
+from edubalance.store.paths import internal_sql
 
 LOG_COLUMNS = [
     "id",
@@ -64,8 +66,6 @@ def list_backups(db: Path) -> pd.DataFrame:
 def _refuse(db: Path, name: str, reason: str, user: str) -> ImportResult:
     problems = Problems()
     problems.add(name, None, "", "", reason)
-    from edubalance.access import accounts
-
     accounts.audit(accounts.store_path(db=db), user, "restore_refused", f"{name}：{reason}", channel=history.channel())
     return ImportResult(False, problems, db_path=db)
 
@@ -81,16 +81,9 @@ def read_candidate(path: Path) -> tuple[dict[str, object], object, list[str]]:
     except duckdb.Error as exc:
         return {}, None, [f"不是可读取的数据库文件：{str(exc)[:200]}"]
     try:
-        base = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
-            ).fetchall()
-        }
+        base = {r[0] for r in con.execute(internal_sql("catalog_base_tables")).fetchall()}
         columns: dict[str, dict[str, str]] = {}
-        for table, column, kind in con.execute(
-            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main'"
-        ).fetchall():
+        for table, column, kind in con.execute(internal_sql("catalog_columns")).fetchall():
             columns.setdefault(table, {})[column] = kind
         for sheet in SHEETS:
             if sheet.key not in base:
@@ -165,20 +158,10 @@ def restore_backup(
             con.unregister("candidate_log")
             for key, value in meta:
                 con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
-            con.execute(
-                """INSERT INTO import_log
-                   SELECT (SELECT coalesce(max(id), 0) FROM import_log) + row_number() OVER (ORDER BY l.id),
-                          l.imported_at, l.action, l.user_name, l.file_name, l.sha256, l.rows_json,
-                          l.replaced_years, l.warnings, l.note
-                   FROM later AS l
-                   WHERE NOT EXISTS (
-                       SELECT 1 FROM import_log AS k
-                       WHERE k.imported_at IS NOT DISTINCT FROM l.imported_at AND k.action = l.action
-                         AND k.file_name IS NOT DISTINCT FROM l.file_name AND k.sha256 IS NOT DISTINCT FROM l.sha256)"""
-            )
+            con.execute(internal_sql("restore_later_log"))
             when = (entry or {}).get("made_at") or "?"
             tag = "（未校验，命令行 --allow-unverified）" if state == history.UNVERIFIED else ""
-            _log(con, "restore", user, backup.name, sha, rows, [], 0, f"恢复为 {when} 的版本{tag}")
+            log_import(con, "restore", user, backup.name, sha, rows, [], 0, f"恢复为 {when} 的版本{tag}")
 
         kept = stage_and_swap(db, work, fresh=True)
         detail = f"{backup.name}（{state}，sha256 {sha[:16]}）"

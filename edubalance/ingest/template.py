@@ -13,6 +13,10 @@ from __future__ import annotations
 import io
 from functools import cache
 
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from edubalance.ingest.rules import rules, severity_zh
 from edubalance.model import registry
 from edubalance.model.column_docs import describe
 from edubalance.model.schema import SHEETS, Column, Sheet
@@ -67,8 +71,6 @@ def _choices_text(sheet: Sheet, col: Column) -> str:
 
 
 def _col_letter(j: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
     return xl_col_to_name(j)
 
 
@@ -94,8 +96,6 @@ def _write_examples(ws, r: int, bold, title) -> int:
 
 def _write_rules(ws, r: int, bold, wrap, title) -> int:
     """The rule table: what refuses a workbook (错误) and what is imported and listed (疑点)."""
-    from edubalance.ingest.rules import rules, severity_zh
-
     ws.write(r, 0, "校验规则：错误（整份拒绝导入）与疑点（导入并列出，请核对）", title)
     r += 1
     for j, h in enumerate(["表", "规则", "级别", "理由"]):
@@ -110,8 +110,6 @@ def _write_rules(ws, r: int, bold, wrap, title) -> int:
 @cache
 def template_bytes() -> bytes:
     """The template as .xlsx bytes (the registries are read once per process)."""
-    import xlsxwriter
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     bold = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from edubalance.ingest.problems import ERROR, WARNING, Problems
-from edubalance.ingest.reading import RawTable, _header_key
+from edubalance.ingest.reading import RawTable, header_key
 from edubalance.ingest.rules import FORMULA_PREFIXES, part_of_whole_rule
 from edubalance.model import registry
 from edubalance.model.schema import (
@@ -201,13 +201,13 @@ def parse_table(table: RawTable, problems: Problems, county: str | None) -> Pars
     sheet = table.sheet
     known = {}
     for c in sheet.columns:
-        known[_header_key(c.zh)] = c.key
-        known[_header_key(c.key)] = c.key
+        known[header_key(c.zh)] = c.key
+        known[header_key(c.key)] = c.key
     positions: dict[str, int] = {}
     for j, h in enumerate(table.headers):
         if not h:
             continue
-        key = known.get(_header_key(h))
+        key = known.get(header_key(h))
         if key is None:
             problems.add(sheet.zh, table.header_row, h, "", "未知的列名，已忽略", WARNING)
             continue
@@ -500,7 +500,7 @@ def validate(
     if county is None and TOWNS.key in seen:
         # Take the county from the town codes the file brings (for the 学校标识码 province check).
         t = seen[TOWNS.key]
-        codes = [r[i] for r in t.rows for i, h in enumerate(t.headers) if _header_key(h) in ("区划代码", "town_code")]
+        codes = [r[i] for r in t.rows for i, h in enumerate(t.headers) if header_key(h) in ("区划代码", "town_code")]
         prefixes = [c[:6] for c in codes if re.fullmatch(r"\d{9}|\d{12}", c or "")]
         if prefixes:
             county = max(set(prefixes), key=prefixes.count)

@@ -17,6 +17,8 @@ import re
 import zipfile
 from xml.etree import ElementTree as ET
 
+from lxml import etree
+
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 STREAM_ABOVE_BYTES = 24 * 1024 * 1024  # uncompressed sheet XML; a county workbook is ~1 MB
@@ -140,8 +142,6 @@ def workbook_sheets(path, cell_text) -> list[tuple[str, list[list[str]]]]:
 
 
 def _sheet_grid(zf, member, strings, dates, date1904, cell_text) -> list[list[str]]:
-    from lxml import etree
-
     grid: list[list[str]] = []
     seen: dict[str, str] = {}  # one object per distinct text: counts and codes repeat a lot
     row_no = 0

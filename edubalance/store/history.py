@@ -9,6 +9,7 @@ in each school year (1 September to 31 August; EDUBALANCE_HISTORY_KEEP_YEARLY=0 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import sys
@@ -59,9 +60,12 @@ def open_untrusted(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def sha256_of(path: Path) -> str:
-    from edubalance.ingest.importer import sha256_of as digest
-
-    return digest(path)
+    """The sha256 of a file, read in 1 MiB chunks (databases can be large)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def keep_count() -> int:

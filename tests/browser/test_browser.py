@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from edubalance.devtools.bench import running_server
+from edubalance.devtools.server import running_server
 from tests.support.browser_support import (  # noqa: E402
     ADMIN_PAGES,
     DESKTOP,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from edubalance.access import auth
-from edubalance.devtools.bench import running_server
+from edubalance.devtools.server import running_server
 from edubalance.ui.navigation import PAGES
 from tests.support.browser_support import ADMIN_PAGES, DESKTOP, PHONE, BrowserSession, launch_browser  # noqa: E402
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 pytest.importorskip("playwright")
-from edubalance.devtools.bench import running_server
+from edubalance.devtools.server import running_server
 from tests.support.browser_support import DESKTOP, BrowserSession, is_local, launch_browser  # noqa: E402
 from tests.support.hostile import SCHOOL_NAMES, TOWN_NAMES, TOWN_PROBE, build_hostile_db  # noqa: E402
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import bcrypt
 
 from edubalance.access import accounts
-from edubalance.devtools.bench import running_server, wait_rendered
+from edubalance.devtools.server import running_server, wait_rendered
 from tests.support.browser_support import (  # noqa: E402
     CONTENT_HEIGHT,
     DESKTOP,

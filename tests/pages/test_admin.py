@@ -17,9 +17,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from edubalance.access import accounts, auth
-from edubalance.ingest.importer import sha256_of
 from edubalance.ingest.template import template_bytes
 from edubalance.model.schema import SHEETS
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import oracle_frames, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

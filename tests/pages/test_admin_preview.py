@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from edubalance.access import accounts, auth
-from edubalance.ingest.importer import import_file, sha256_of
+from edubalance.ingest.importer import import_file
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import oracle_frames, school_id, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """Helpers for the browser tests: one real server, one headless Chromium, checks on a page.
 
-The server is `streamlit run app.py` (started by `edubalance.devtools.bench.running_server`, which the
+The server is `streamlit run app.py` (started by `edubalance.devtools.server.running_server`, which the
 benchmark uses too); the browser is the Debian `/usr/bin/chromium` driven by Playwright through
 `executable_path`, so nothing is downloaded. Every request the page makes is routed through
 `BrowserSession`: requests to any host but localhost are recorded and aborted (the product must
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from edubalance.devtools.bench import CHROMIUM, CHROMIUM_ARGS, wait_rendered
+from edubalance.devtools.server import CHROMIUM, CHROMIUM_ARGS, wait_rendered
 from edubalance.ui.navigation import PAGES, PageSpec
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[1] / "screenshots"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edubalance.devtools import bench
+from edubalance.devtools import bench, twins
 from edubalance.devtools.province import COUNTY_CODE, TOWNS_PER_COUNTY, build_province_tables
 from edubalance.store import db as dbmod
 
@@ -53,7 +53,7 @@ def test_small_province_imports_cleanly(small_province):
 
 def test_required_queries_have_pandas_twins():
     required = {"balance_cv", "school_compliance", "town_gaps", "urban_rural", "class_size_summary", "town_coverage"}
-    assert required <= set(bench.PANDAS_TWINS)
+    assert required <= set(twins.PANDAS_TWINS)
     assert required <= set(dbmod.list_queries())
 
 
@@ -61,34 +61,34 @@ def test_pandas_twins_equal_the_sql_on_the_small_province(small_province):
     db, _ = small_province
     checked = bench.check_equivalence(db)
     names = {c.split("(")[0] for c in checked}
-    assert names == set(bench.PANDAS_TWINS)
+    assert names == set(twins.PANDAS_TWINS)
     assert any("stage=初中" in c for c in checked) and any("stage=小学" in c for c in checked)
 
 
 def test_pandas_twins_equal_the_sql_on_the_demo_data(demo_db):
-    base = bench.load_base(demo_db)
+    base = twins.load_base(demo_db)
     years = sorted(base["school_years"]["year"].unique().tolist())
     bench.check_equivalence(demo_db, base, int(years[0]))  # the latest year: the small province
 
 
 def test_the_comparison_notices_a_difference(small_province):
     db, _ = small_province
-    base = bench.load_base(db)
+    base = twins.load_base(db)
     year = bench.latest_year(db)
     sql = dbmod.run("balance_cv", {"year": year}, db=db)
-    twin = bench.pd_balance_cv(base, year)
-    bench.assert_frames_equal(sql, twin, ("stage", "indicator"), "balance_cv")
+    twin = twins.pd_balance_cv(base, year)
+    twins.assert_frames_equal(sql, twin, ("stage", "indicator"), "balance_cv")
     nudged = twin.copy()
     nudged.loc[0, "cv"] = nudged.loc[0, "cv"] * (1 + 1e-7)
     with pytest.raises(AssertionError, match="cv"):
-        bench.assert_frames_equal(sql, nudged, ("stage", "indicator"), "balance_cv")
+        twins.assert_frames_equal(sql, nudged, ("stage", "indicator"), "balance_cv")
     with pytest.raises(AssertionError, match="rows"):
-        bench.assert_frames_equal(sql, twin.iloc[1:], ("stage", "indicator"), "balance_cv")
+        twins.assert_frames_equal(sql, twin.iloc[1:], ("stage", "indicator"), "balance_cv")
 
 
 def test_query_set_timing_reports_a_ratio(small_province):
     db, _ = small_province
-    base = bench.load_base(db)
+    base = twins.load_base(db)
     res = bench.time_query_set(db, base, bench.latest_year(db), runs=1, everything=False)
     assert res["query_set_duckdb_median_s"] > 0 and res["query_set_pandas_median_s"] > 0
     assert np.isfinite(res["query_set_pandas_over_duckdb_ratio"])

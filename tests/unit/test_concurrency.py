@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from edubalance.ingest.importer import SLOW_APPLY_ENV, import_file, open_snapshot, sha256_of
+from edubalance.ingest.importer import SLOW_APPLY_ENV, import_file, open_snapshot
 from edubalance.store import db as dbmod
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import ORACLE_P, oracle_frames, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

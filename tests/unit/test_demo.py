@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edubalance.demo import recipe as demo
+from edubalance.demo import recipe, shape
 from edubalance.model import schema
 
 STORY_YEAR, BASE_YEAR = 2026, 2022
@@ -34,7 +34,7 @@ CV_CAP = {"小学": 0.50, "初中": 0.45}
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
-    return demo.build_demo_tables()
+    return recipe.build_demo_tables()
 
 
 def typed(tables: dict[str, pd.DataFrame], sheet: schema.Sheet) -> pd.DataFrame:
@@ -74,19 +74,19 @@ def csv_digest(tables: dict[str, pd.DataFrame]) -> str:
 
 # --- form --------------------------------------------------------------------------------------
 def test_same_tables_and_bytes_every_run(tables):
-    again = demo.build_demo_tables()
+    again = recipe.build_demo_tables()
     assert list(again) == list(tables)
     for name in tables:
         pd.testing.assert_frame_equal(again[name], tables[name])
     assert csv_digest(again) == csv_digest(tables)
-    assert csv_digest(demo.build_demo_tables(seed=demo.DEMO_SEED + 1)) != csv_digest(tables)
+    assert csv_digest(recipe.build_demo_tables(seed=shape.DEMO_SEED + 1)) != csv_digest(tables)
 
 
 def test_fast_enough():
     best = float("inf")
     for _ in range(3):  # best of three: a busy machine should not fail the test
         t0 = time.perf_counter()
-        demo.build_demo_tables()
+        recipe.build_demo_tables()
         best = min(best, time.perf_counter() - t0)
     assert best < 2.0
 
@@ -122,7 +122,7 @@ def test_sheets_headers_and_cells_are_clerk_strings(tables):
     assert coords.str.fullmatch(r"\d+\.\d{6}").all()
     seats = tables[schema.TOWNS.zh].set_index("镇街名称")[["驻地经度", "驻地纬度"]]
     assert seats.drop("翠山湖新区").stack().str.fullmatch(r"\d+\.\d{6}").all()
-    towns_csv = pd.read_csv(demo.TOWNS_CSV, dtype=str, keep_default_na=False).set_index("town_name")
+    towns_csv = pd.read_csv(shape.TOWNS_CSV, dtype=str, keep_default_na=False).set_index("town_name")
     assert (seats["驻地经度"] == towns_csv["seat_lon"]).all() and (seats["驻地纬度"] == towns_csv["seat_lat"]).all()
 
 
@@ -135,7 +135,7 @@ def test_natural_keys_unique(tables):
 
 
 def test_towns_csv_has_the_16_units():
-    towns = pd.read_csv(demo.TOWNS_CSV, dtype=str, keep_default_na=False)
+    towns = pd.read_csv(shape.TOWNS_CSV, dtype=str, keep_default_na=False)
     assert len(towns) == 16
     assert towns["town_code"].str.fullmatch(r"440783\d{6}").all()
     assert towns["town_kind"].value_counts().to_dict() == {"镇": 13, "街道": 2, "新区": 1}
@@ -147,7 +147,7 @@ def test_towns_csv_has_the_16_units():
 
 def test_workbook_keeps_codes_as_text(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    path = demo.write_demo_workbook(tmp_path / "demo.xlsx")
+    path = recipe.write_demo_workbook(tmp_path / "demo.xlsx")
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == [s.zh for s in schema.SHEETS]
     rows = list(wb[schema.SCHOOLS.zh].iter_rows(min_row=1, max_row=3, values_only=True))
@@ -224,9 +224,9 @@ def test_the_intended_zhen_lack_boarding_and_central_kindergarten(schools, towns
     zhen = towns.loc[towns["town_kind"] == "镇", "town_name"].tolist()
     public_boarding = schools[(schools["ownership"] == "公办") & (schools["is_boarding"] == "是")]
     # until BOARDING_OPENS: the story's town gets its boarding school a year after the deadline
-    town, year = demo.BOARDING_OPENS
+    town, year = shape.BOARDING_OPENS
     opened_late = public_boarding[public_boarding["opened_year"].astype(int) >= year]
-    assert set(opened_late["town_name"]) == {town} and town in demo.NO_BOARDING
+    assert set(opened_late["town_name"]) == {town} and town in shape.NO_BOARDING
     boarding = set(public_boarding.loc[public_boarding["opened_year"].astype(int) < year, "town_name"])
     kg = schools[
         (schools["school_type"] == "幼儿园")
@@ -234,14 +234,14 @@ def test_the_intended_zhen_lack_boarding_and_central_kindergarten(schools, towns
         & (schools["is_central"] == "是")
         & (schools["is_standardized"] == "是")
     ]
-    assert sorted(t for t in zhen if t not in boarding) == sorted(demo.NO_BOARDING)
+    assert sorted(t for t in zhen if t not in boarding) == sorted(shape.NO_BOARDING)
     lacking = sorted(t for t in zhen if t not in set(kg["town_name"]))
-    assert lacking == sorted([demo.KG_CENTRAL_PRIVATE, demo.KG_CENTRAL_NOT_STANDARD])
+    assert lacking == sorted([shape.KG_CENTRAL_PRIVATE, shape.KG_CENTRAL_NOT_STANDARD])
     # how they lack it: one has only a private central kindergarten, one a non-规范化 public one
     central_kg = schools[(schools["school_type"] == "幼儿园") & (schools["is_central"] == "是")]
-    private = central_kg[central_kg["town_name"] == demo.KG_CENTRAL_PRIVATE]
+    private = central_kg[central_kg["town_name"] == shape.KG_CENTRAL_PRIVATE]
     assert set(private["ownership"]) == {"民办"}
-    unstandard = central_kg[central_kg["town_name"] == demo.KG_CENTRAL_NOT_STANDARD]
+    unstandard = central_kg[central_kg["town_name"] == shape.KG_CENTRAL_NOT_STANDARD]
     assert set(zip(unstandard["ownership"], unstandard["is_standardized"])) == {("公办", "否")}
 
 
@@ -271,7 +271,7 @@ def test_coordinates_inside_the_tianditu_outline(schools):
 
 # --- school years --------------------------------------------------------------------------------
 def test_rows_only_for_open_years_and_allowed_stages(years, schools):
-    assert sorted(years["year"].unique()) == list(demo.YEARS)
+    assert sorted(years["year"].unique()) == list(shape.YEARS)
     for sid, stage, tp in zip(years["school_id"], years["stage"], years["school_type"]):
         assert stage in schema.STAGES_BY_TYPE[tp], (sid, stage)
     info = schools.set_index("school_id")
@@ -342,13 +342,13 @@ def test_story_rural_enrolment_falls_and_schools_empty(years):
     points = years[(years["school_type"] == "教学点") & (years["year"] == STORY_YEAR)]
     assert 2 <= (points["students"] == 0).sum() <= 3
     assert 2 <= ((points["students"] > 0) & (points["students"] < 50)).sum() <= 4
-    assert set(points.loc[points["students"] == 0, "town_name"]) <= set(demo.LAGGING)
+    assert set(points.loc[points["students"] == 0, "town_name"]) <= set(shape.LAGGING)
 
 
 def test_story_rural_teachers_less_qualified(years):
     y = years[years["stage"].isin(["小学", "初中"])].assign(area=lambda d: d["ur_code"].map(schema.UR_AREAS))
     share = y.groupby(["year", "area"])["teachers_above_degree"].sum() / y.groupby(["year", "area"])["teachers"].sum()
-    for year in demo.YEARS:
+    for year in shape.YEARS:
         assert share[(year, "乡村")] < share[(year, "镇区")] < share[(year, "城区")]
 
 
@@ -392,7 +392,7 @@ def pass_count(years: pd.DataFrame, stage: str, year: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize("stage", ["小学", "初中"])
 def test_story_balance_cvs(years, stage):
-    for year in demo.YEARS:
+    for year in shape.YEARS:
         cvs = weighted_cvs(years, stage, year)
         assert all(0.15 <= cv <= 0.75 for cv in cvs), (year, [round(c, 3) for c in cvs])
         assert cvs[1] > CV_CAP[stage], (year, "骨干 CV above the cap")
@@ -414,7 +414,7 @@ def test_story_crowded_urban_schools_fail_on_area(years):
 
 def test_story_lagging_towns_lag(years):
     y = years[(years["year"] == STORY_YEAR) & years["stage"].isin(["小学", "初中"]) & (years["town_kind"] == "镇")]
-    lag = y["town_name"].isin(demo.LAGGING)
+    lag = y["town_name"].isin(shape.LAGGING)
     for col in ("teachers_above_degree", "backbone_teachers", "equipment_yuan", "multimedia_rooms"):
         per_pupil = y.groupby(lag)[col].sum() / y.groupby(lag)["students"].sum()
         if col == "teachers_above_degree":
@@ -427,7 +427,7 @@ def test_principals(tables, schools):
     pr = typed(tables, schema.PRINCIPALS).merge(schools[["school_id", "school_type", "ur_code"]], on="school_id")
     assert "教学点" not in set(pr["school_type"])
     heads = schools[schools["school_type"] != "教学点"]
-    for year in demo.YEARS:
+    for year in shape.YEARS:
         open_ = heads[(heads["opened_year"] <= year) & (heads["closed_year"].fillna(9999) > year)]
         assert set(pr.loc[pr["year"] == year, "school_id"]) == set(open_["school_id"])
     age = pr["year"] - pr["birth_year"]
@@ -464,7 +464,7 @@ def test_city_facts(tables):
     }
     # the “三名” round is 2022—2025: its size and its active studios stop with it (T21)
     round_keys = {"sanming_studios", "sanming_studios_active"}
-    for year in demo.YEARS:
+    for year in shape.YEARS:
         assert set(cf.loc[cf["year"] == year, "key"]) == keys | (round_keys if year <= 2025 else set())
     v = cf.pivot(index="year", columns="key", values="value")
     assert (v.loc[2022:2025, "sanming_studios"] == 50).all()
@@ -479,7 +479,7 @@ def test_city_facts(tables):
 
 def test_designations(tables, schools):
     d = typed(tables, schema.DESIGNATIONS)
-    kinds_file = demo.TARGETS_CSV.parent / "designation_kinds.csv"
+    kinds_file = shape.TARGETS_CSV.parent / "designation_kinds.csv"
     if kinds_file.exists():
         kinds = pd.read_csv(kinds_file, dtype=str, keep_default_na=False).set_index("kind")["form"]
         assert d["kind"].isin(kinds.index).all()
@@ -510,17 +510,17 @@ def test_designations(tables, schools):
 
 
 def test_task_progress(tables):
-    if not demo.TARGETS_CSV.exists():
+    if not shape.TARGETS_CSV.exists():
         pytest.skip("data/targets.csv not there yet")
-    targets = pd.read_csv(demo.TARGETS_CSV, dtype=str, keep_default_na=False)
+    targets = pd.read_csv(shape.TARGETS_CSV, dtype=str, keep_default_na=False)
     qualitative = set(targets.loc[targets["kind"] == "qualitative", "target_id"])
     everything = typed(tables, schema.TASK_PROGRESS)
     # the city's rows; a few towns report their own part too (区划代码), and the story
-    # leaves the tasks in demo.UNREPORTED without any report (数据不足)
+    # leaves the tasks in shape.UNREPORTED without any report (数据不足)
     tp = everything[everything["town_code"] == ""]
     towns = everything[everything["town_code"] != ""]
     assert 1 <= towns["target_id"].nunique() <= len(towns) <= 5
-    assert set(tp["target_id"]) == qualitative - set(demo.UNREPORTED)
+    assert set(tp["target_id"]) == qualitative - set(shape.UNREPORTED)
     assert tp.groupby("target_id").size().between(1, 3).all()
     assert tp["updated_on"].between("2023-03-01", "2026-10-31").all()
     latest = tp.sort_values("updated_on").groupby("target_id")["status"].last()

@@ -1,6 +1,7 @@
 """The derived tables (d_segments, d_indicator_values) are rebuilt by every writer, so they never
 lag the data or the registries; and db.run's Arrow conversion gives the frames .df() would."""
 
+import re
 import shutil
 
 import duckdb
@@ -9,6 +10,8 @@ import pytest
 
 from edubalance.ingest.importer import derive, import_file, refresh_if_outdated
 from edubalance.store import db as dbmod
+from edubalance.store.paths import ROOT as ROOT_DIR
+from edubalance.store.paths import derived_scripts
 from tests.support.workbooks import ORACLE_P, ORACLE_R, oracle_frames, school_id, write_xlsx
 
 
@@ -112,3 +115,32 @@ def test_a_named_query_runs_on_a_connection_with_an_unfetched_result(oracle_db):
     got = dbmod.run("balance_cv", {"year": 2025}, con=con)
     assert list(got["stage"]) == ["小学"] * 7
     con.close()
+
+
+SQL_HOMES = sorted((ROOT_DIR / "queries" / "derived").glob("*.sql")) + sorted(
+    (ROOT_DIR / "queries" / "internal").glob("*.sql")
+)
+
+
+@pytest.mark.parametrize("path", SQL_HOMES, ids=[f"{p.parent.name}/{p.stem}" for p in SQL_HOMES])
+def test_derived_and_internal_sql_files_carry_a_header(path):
+    """Each file opens with `-- derived: NAME` or `-- internal: NAME` and a purpose; a derived
+    file names every object it creates, so a reader finds where v_… or d_… comes from."""
+    text = path.read_text(encoding="utf-8")
+    header = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        header.append(line)
+    assert header and header[0] == f"-- {path.parent.name}: {path.stem}", f"{path.name}: first header line"
+    assert any(line.startswith("-- purpose:") for line in header), f"{path.name}: no -- purpose: line"
+    if path.parent.name == "derived":
+        creates = " ".join(header[[i for i, h in enumerate(header) if h.startswith("-- creates:")][0] :])
+        made = re.findall(r"CREATE OR REPLACE (?:TABLE|VIEW) (\w+)", text)
+        assert made, f"{path.name}: creates nothing"
+        assert all(re.search(rf"\b{name}\b", creates) for name in made), f"{path.name}: -- creates: misses {made}"
+
+
+def test_derived_scripts_run_in_name_order():
+    names = [p.name for p in derived_scripts()]
+    assert names == sorted(names) and names[0].startswith("01_")

@@ -13,9 +13,10 @@ import duckdb
 import pytest
 
 from edubalance.access import accounts
-from edubalance.ingest.importer import import_file, sha256_of
+from edubalance.ingest.importer import import_file
 from edubalance.ingest.restore import backups, restore_backup
 from edubalance.store import history
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import oracle_frames, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from edubalance.cli import main
-from edubalance.ingest.importer import import_file, sha256_of
+from edubalance.ingest.importer import import_file
 from edubalance.model.schema import SHEETS
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import full_frames, write_csv_folder, write_xlsx
 
 UNEXPECTED = "意外错误"  # the CLI's last line of defence: a case reaching it is a bug

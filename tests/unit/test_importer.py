@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from edubalance.ingest.importer import import_file, sha256_of
+from edubalance.ingest.importer import import_file
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import TOWN_A, frame, oracle_frames, school_id, write_csv_folder, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

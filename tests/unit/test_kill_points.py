@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from edubalance.ingest.importer import KILL_AT_ENV, KILL_POINTS, SLOW_APPLY_ENV, import_file, open_snapshot, sha256_of
+from edubalance.ingest.importer import KILL_AT_ENV, KILL_POINTS, SLOW_APPLY_ENV, import_file, open_snapshot
 from edubalance.model.schema import SHEETS
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import oracle_frames, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from edubalance.demo.recipe import build_demo_tables
-from edubalance.ingest.importer import import_file, import_tables, sha256_of
+from edubalance.ingest.importer import import_file, import_tables
 from edubalance.ingest.reading import tables_from_frames
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import write_xlsx
 
 KAIPING = "440783"

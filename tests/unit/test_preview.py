@@ -4,9 +4,9 @@ the database only read, and the time on the Kaiping demo."""
 
 import pandas as pd
 
-from edubalance.ingest.importer import sha256_of
 from edubalance.ingest.preview import preview_tables, summary_lines
 from edubalance.ingest.reading import tables_from_frames
+from edubalance.store.history import sha256_of
 from tests.support.workbooks import TOWN_A, TOWN_B, frame, oracle_frames, school_id
 
 

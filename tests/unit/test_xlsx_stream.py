@@ -8,14 +8,14 @@ import openpyxl
 import pytest
 
 from edubalance.ingest import reading
-from edubalance.ingest.reading import _calamine_grids, cell_text, read_source
+from edubalance.ingest.reading import calamine_grids, cell_text, read_source
 from edubalance.ingest.xlsx_stream import workbook_sheets
 from tests.unit.test_tolerant import VARIANTS, rich_frames
 
 
 def _same(path):
     stream = [(name, grid) for name, grid in workbook_sheets(path, cell_text)]
-    calamine = [(name, [list(r) for r in grid]) for name, grid in _calamine_grids(path)]
+    calamine = [(name, [list(r) for r in grid]) for name, grid in calamine_grids(path)]
 
     def trim(grid):
         rows = [list(r) for r in grid]
