@@ -8,7 +8,7 @@
 --          (ref_targets.round_ends = 是, T21): its own deadline unless values after it exist.
 --          Once the data reach d (latest year ≥ d) the word is final (final_2025/final_2027)
 --          and judges the figure of year d itself (none → 数据不足): 已达标 or 未按期达标. Before, a
---          projection by the expected-path method (see docs/METHODS.md, 目标进度): 已达标 when the latest value
+--          projection by the expected-path method (DESIGN.md §6): 已达标 when the latest value
 --          meets the goal; 数据不足 with fewer than 2 years from the baseline on; otherwise
 --          R = observed yearly change since the baseline ÷ yearly change needed from the
 --          baseline to the goal by d; R ≥ progress_on_track_ratio → 按期可达, 0 ≤ R < it →
@@ -18,11 +18,8 @@
 --          区划代码) up to the end of the school year (31 Aug of $year + 1): 已完成 → 已完成;
 --          past the due date (31 Dec of the deadline year) and not 已完成, also with no row →
 --          逾期; 推进中 → 推进中; 滞后 → 需加速; 未启动 → 未启动; no row → 数据不足.
---          Only data of school years ≤ $year is used. edubalance/metrics/progress.py is the Python
+--          Only data of school years ≤ $year is used. edubalance/progress.py is the Python
 --          reference of the same rules.
---          The year-by-year values of the targets that need only the data up to their own year
---          come from the v_target_* views (queries/derived/06_target_values.sql); this query keeps
---          the ones that depend on $year itself, and the verdicts.
 -- param: year int 学年（起始年）：只使用该学年及以前的数据
 -- columns: target_id, group_zh, wording, indicator_key, kind, scope, scope_code, scope_name,
 --          comparator, goal, unit, deadline, baseline_year, owner, value, value_year,
@@ -102,6 +99,17 @@ v_central_kg AS (
        AND o.school_type = '幼儿园' AND o.ownership = '公办' AND o.is_central AND o.is_standardized
     GROUP BY ALL
 ),
+-- T1: each rural (乡村) school still open but with no pupils, in each such year: 1 when a
+-- 办学研判 decision is recorded by that year, else 0 (the units are T1's list; a county with
+-- none has no unit).
+v_zero AS (
+    SELECT 'zero_pupil_decided' AS key, s.school_id, s.school_name, p.year,
+           (s.zero_pupil_decision IS NOT NULL AND coalesce(s.decision_year, p.year) <= p.year)::INTEGER::DOUBLE
+    FROM pupils AS p
+    JOIN schools AS s USING (school_id)
+    JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
+    WHERE p.students = 0 AND u.area = '乡村' AND (s.closed_year IS NULL OR s.closed_year > p.year)
+),
 -- T4: a standardised special-education school in the city.
 v_special AS (
     SELECT 'standardized_special_school' AS key, c.code, '全市', y.year,
@@ -111,6 +119,57 @@ v_special AS (
     LEFT JOIN operating AS o
         ON o.year = y.year AND o.school_type = '特殊教育学校' AND o.is_standardized
     GROUP BY ALL
+),
+-- T5: per ordinary school, the larger of its share of 大班额 classes and its relative excess
+-- over the school-size cap of its type (0 = neither); 一贯制 schools count their compulsory
+-- segments against the cap, as in oversized_schools.
+school_size AS (
+    SELECT year, school_id, any_value(school_name) AS school_name, any_value(school_type) AS school_type,
+           sum(students) FILTER (
+               WHERE school_type NOT IN ('九年一贯制学校', '十二年一贯制学校') OR stage IN ('小学', '初中')
+           ) AS students,
+           sum(big_classes) AS big_classes,
+           sum(classes) FILTER (WHERE big_classes IS NOT NULL) AS banded_classes
+    FROM v_segments
+    WHERE year <= $year AND stage IN ('小学', '初中', '高中') AND students > 0
+      AND school_type NOT IN ('幼儿园', '特殊教育学校')
+    GROUP BY year, school_id
+),
+v_big AS (
+    SELECT 'big_class_share+school_size' AS key, z.school_id, z.school_name, z.year,
+           greatest(
+               coalesce(z.big_classes / nullif(z.banded_classes, 0), 0),
+               coalesce(greatest(z.students / cap.value - 1, 0), 0)
+           )::DOUBLE
+    FROM school_size AS z
+    LEFT JOIN ref_standards AS cap ON cap.indicator_key = 'school_size' AND cap.scope = z.school_type
+),
+-- T6: the plan's four items per compulsory-school (小学/初中 segments in the assessment):
+-- 生均教学及辅助用房面积 and 生均体育运动场馆面积 at the registry standard in every segment,
+-- and music and art rooms each ≥ ceil(classes ÷ 12) over the school's segments. 1 = all four,
+-- 0 = not; no value when an item is not reported (the room areas, ≥96/90 m², are not in the
+-- workbook: T6 is partly measurable, as its measure_note says).
+four_seg AS (
+    SELECT g.year, g.school_id, any_value(g.school_name) AS school_name,
+           bool_and(g.teaching_area_m2 / g.students >= ta.value) AS area_ok,
+           bool_and(g.sports_area_m2 / g.students >= sa.value) AS sports_ok,
+           count(*) FILTER (WHERE g.teaching_area_m2 IS NULL OR g.sports_area_m2 IS NULL) AS area_missing,
+           sum(g.music_rooms) AS music, sum(g.art_rooms) AS art,
+           count(*) FILTER (WHERE g.music_rooms IS NULL OR g.art_rooms IS NULL) AS rooms_missing,
+           ceil(sum(g.classes) / any_value(rc.value)) AS rooms_needed
+    FROM v_segments AS g
+    JOIN ref_standards AS ta ON ta.indicator_key = 'teaching_area_per_pupil' AND ta.scope = g.stage
+    JOIN ref_standards AS sa ON sa.indicator_key = 'sports_area_per_pupil' AND sa.scope = g.stage
+    JOIN ref_standards AS rc ON rc.indicator_key = 'special_rooms_per_classes' AND rc.scope = g.stage
+    WHERE g.in_cv AND g.year <= $year
+    GROUP BY g.year, g.school_id
+),
+v_four AS (
+    SELECT 'plan_four_items' AS key, school_id, school_name, year,
+           CASE WHEN area_missing = 0 AND rooms_missing = 0 THEN
+               (area_ok AND sports_ok AND music >= rooms_needed AND art >= rooms_needed)::INTEGER::DOUBLE
+           END
+    FROM four_seg
 ),
 -- T7: per 镇, 1 when both 学区化管理 and 学区教师走教 are registered and in force from their
 -- 起始学年 (the plan asks for both by 2025), else 0.
@@ -123,14 +182,81 @@ v_district AS (
        AND coalesce(d.since_year, z.year) <= z.year
     GROUP BY ALL
 ),
+-- T8: exchanged ÷ all teachers over the stages the indicator registry names (segments that
+-- report the exchange count, as v_indicator_values pairs them).
+v_exchange AS (
+    SELECT 'exchange_rate_all' AS key, c.code, '全市', y.year,
+           sum(y.exchanged_teachers)::DOUBLE / sum(y.teachers)
+    FROM school_years AS y
+    JOIN ref_indicators AS i
+        ON i.key = 'exchange_rate_all' AND list_contains(string_split(i.stages, ';'), y.stage)
+    CROSS JOIN county AS c
+    WHERE y.year <= $year AND y.exchanged_teachers IS NOT NULL AND y.teachers IS NOT NULL
+    GROUP BY c.code, y.year
+    HAVING sum(y.teachers) > 0
+),
+-- T9: principals more than 10 years in the same post with no 备注 (the plan's “一般不超过”
+-- allows explained exceptions [D]); T10: rural (乡村) principals at most 45 (“以下” includes 45).
+heads AS (
+    SELECT p.year, p.birth_year, p.post_start_year, p.note, u.area
+    FROM principals AS p
+    JOIN schools AS s USING (school_id)
+    LEFT JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
+    WHERE p.year <= $year
+),
+v_tenure AS (
+    SELECT 'principals_over10y_unexplained' AS key, c.code, '全市', h.year,
+           (count(*) FILTER (
+               WHERE h.year - h.post_start_year > lim.value AND coalesce(trim(h.note), '') = ''
+           ))::DOUBLE
+    FROM heads AS h
+    CROSS JOIN county AS c
+    JOIN ref_standards AS lim ON lim.indicator_key = 'principal_tenure_limit_years' AND lim.scope = '全市'
+    GROUP BY c.code, h.year
+),
+v_young AS (
+    SELECT 'rural_principals_under45_share' AS key, c.code, '全市', h.year,
+           (count(*) FILTER (WHERE h.year - h.birth_year <= age.value))::DOUBLE / count(*)
+    FROM heads AS h
+    CROSS JOIN county AS c
+    JOIN ref_standards AS age ON age.indicator_key = 'principal_age_limit' AND age.scope = '全市'
+    WHERE h.area = '乡村'
+    GROUP BY c.code, h.year
+),
 facts AS (
     SELECT year, key, value FROM city_facts WHERE year <= $year AND value IS NOT NULL
 ),
--- T24 from the optional 教研员 sheet: of the researchers whose third year ends this year, those
--- with ≥ 12 months of 蹲点 in their first three years (in years without the city fact). It
--- stays here because which researchers count depends on the rows up to $year.
+-- City facts whose key is the target's indicator (T12, T13, T14, T15, T21, T24, T25).
+v_facts AS (
+    SELECT f.key, c.code, '全市', f.year, f.value FROM facts AS f CROSS JOIN county AS c
+),
+-- The optional 教研员 sheet (one row per researcher and year). T12: the city average from it
+-- in years without the city fact; T28: researchers on the path of 6 visits a year over the
+-- years they have been in post within the last 5 (missing years count 0); T24: of the
+-- researchers whose third year ends this year, those with ≥ 12 months of 蹲点 in their first
+-- three years (in years without the city fact).
 res AS (
     SELECT * FROM researchers WHERE year <= $year
+),
+v_res_avg AS (
+    SELECT 'researcher_rural_visits' AS key, c.code, '全市', r.year, avg(r.rural_visits)::DOUBLE
+    FROM res AS r CROSS JOIN county AS c
+    WHERE r.year NOT IN (SELECT year FROM facts WHERE key = 'researcher_rural_visits')
+    GROUP BY c.code, r.year
+),
+res_window AS (
+    SELECT r.year, r.researcher_id, greatest(r.hire_year, r.year - 4) AS since,
+           coalesce(sum(w.rural_visits), 0) AS visits
+    FROM res AS r
+    LEFT JOIN res AS w
+        ON w.researcher_id = r.researcher_id AND w.year BETWEEN greatest(r.hire_year, r.year - 4) AND r.year
+    GROUP BY r.year, r.researcher_id, r.hire_year
+),
+v_res_path AS (
+    SELECT 'researchers_on_path_share' AS key, c.code, '全市', w.year,
+           avg((w.visits >= 6 * (w.year - w.since + 1))::INTEGER)::DOUBLE
+    FROM res_window AS w CROSS JOIN county AS c
+    GROUP BY c.code, w.year
 ),
 v_res_stay AS (
     SELECT 'new_researcher_stay_share' AS key, c.code, '全市', y.year,
@@ -145,11 +271,44 @@ v_res_stay AS (
     WHERE y.year NOT IN (SELECT year FROM facts WHERE key = 'new_researcher_stay_share')
     GROUP BY c.code, y.year
 ),
--- T26, T27: the 14 校际差异系数 per year (v_target_cv): how many fell below their baseline-year
--- value (T26, baseline = the first year from T26's baseline year on) and how many are within
--- the registry cap (T27).
+-- T11: teacher ÷ civil-servant mean pay.
+v_pay AS (
+    SELECT 'teacher_pay_ratio' AS key, c.code, '全市', t.year, t.value / nullif(p.value, 0)
+    FROM facts AS t
+    JOIN facts AS p ON p.year = t.year AND p.key = 'civil_servant_avg_pay'
+    CROSS JOIN county AS c
+    WHERE t.key = 'teacher_avg_pay'
+),
+-- T22: “两个只增不减”: the smaller of the year-on-year growth rates of spending and of
+-- spending per pupil (≥ 0 when neither fell).
+growth AS (
+    SELECT year, key, value / nullif(lag(value) OVER (PARTITION BY key ORDER BY year), 0) - 1 AS g,
+           year - lag(year) OVER (PARTITION BY key ORDER BY year) AS step
+    FROM facts
+    WHERE key IN ('edu_spending_10k', 'edu_spending_per_pupil')
+),
+v_spending AS (
+    SELECT 'edu_spending' AS key, c.code, '全市', g.year, min(g.g)
+    FROM growth AS g CROSS JOIN county AS c
+    WHERE g.g IS NOT NULL AND g.step = 1
+    GROUP BY c.code, g.year
+),
+-- T26, T27: the 14 校际差异系数 (7 resource indicators × 小学/初中), computed as balance_cv
+-- does, per year: how many fell below their baseline-year value (T26, baseline = the first
+-- year from T26's baseline year on) and how many are within the registry cap (T27).
+cv_agg AS (
+    SELECT year, stage, indicator, any_value(scale) AS k, sum(numerator) AS r, sum(denominator) AS p
+    FROM v_balance_values
+    WHERE year <= $year AND value IS NOT NULL
+    GROUP BY year, stage, indicator
+),
 cv AS (
-    SELECT * FROM v_target_cv WHERE year <= $year
+    SELECT v.year, v.stage, v.indicator,
+           sqrt(sum(v.denominator / a.p * power(v.value - a.k * a.r / a.p, 2))) / (a.k * a.r / a.p) AS cv
+    FROM v_balance_values AS v
+    JOIN cv_agg AS a USING (year, stage, indicator)
+    WHERE v.value IS NOT NULL
+    GROUP BY v.year, v.stage, v.indicator, a.k, a.r, a.p
 ),
 cv_base_year AS (
     SELECT coalesce(
@@ -216,22 +375,24 @@ v_pairs AS (
         ON p.kind = u.pair_kind AND p.school_id = u.school_id AND coalesce(p.since_year, y.year) <= y.year
     GROUP BY u.key, u.school_id, y.year
 ),
--- Every target's values per unit and year: the ones computed above, and the year-by-year
--- values of queries/derived/06_target_values.sql up to the asked year.
 vals AS (
     SELECT * FROM v_boarding
     UNION ALL SELECT * FROM v_central_kg
-    UNION ALL SELECT * FROM v_target_zero_pupil WHERE year <= $year
+    UNION ALL SELECT * FROM v_zero
     UNION ALL SELECT * FROM v_special
-    UNION ALL SELECT * FROM v_target_big_classes WHERE year <= $year
-    UNION ALL SELECT * FROM v_target_four_items WHERE year <= $year
+    UNION ALL SELECT * FROM v_big
+    UNION ALL SELECT * FROM v_four
     UNION ALL SELECT * FROM v_district
-    UNION ALL SELECT * FROM v_target_exchange WHERE year <= $year
-    UNION ALL SELECT * FROM v_target_principals WHERE year <= $year
-    UNION ALL SELECT * FROM v_target_city_facts WHERE year <= $year
+    UNION ALL SELECT * FROM v_exchange
+    UNION ALL SELECT * FROM v_tenure
+    UNION ALL SELECT * FROM v_young
+    UNION ALL SELECT * FROM v_facts
+    UNION ALL SELECT * FROM v_pay
     UNION ALL SELECT * FROM v_cv
-    UNION ALL SELECT * FROM v_target_researchers WHERE year <= $year
+    UNION ALL SELECT * FROM v_res_avg
+    UNION ALL SELECT * FROM v_res_path
     UNION ALL SELECT * FROM v_res_stay
+    UNION ALL SELECT * FROM v_spending
     UNION ALL SELECT * FROM v_designations
     UNION ALL SELECT * FROM v_pairs
 ),
