@@ -11,7 +11,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from edubalance.access.accounts import os_user
+from edubalance.access.auth import set_password_cli
+from edubalance.access.commands import add_parsers, restore_command, user_command
+from edubalance.ingest.build import build_database
+from edubalance.ingest.checking import check_workbook
+from edubalance.ingest.importer import database_problem, import_file, read_or_problems
+from edubalance.ingest.preview import preview_tables, summary_lines
+from edubalance.store import db as dbmod
 from edubalance.store.paths import db_path
+from edubalance.store.private import restrict_umask
 
 
 def _print_problems(problems) -> None:
@@ -20,9 +29,6 @@ def _print_problems(problems) -> None:
 
 
 def cmd_build(args) -> int:
-    from edubalance.access.accounts import os_user
-    from edubalance.ingest.build import build_database
-
     db = db_path(args.db)
     result = build_database(db, workbook=args.source, user=os_user())
     if not result.ok:
@@ -35,8 +41,6 @@ def cmd_build(args) -> int:
 
 def _database_refusal(db, *, must_exist: bool) -> str | None:
     """Why --db cannot be used, in Chinese (None when it can)."""
-    from edubalance.ingest.importer import database_problem
-
     if must_exist and not db.exists():
         return f"数据库文件不存在：{db}；请先运行 python -m edubalance build --db {db}（或 build --from 工作簿）"
     return database_problem(db)
@@ -61,9 +65,6 @@ def _guarded(command):
 
 def cmd_dry_run(args) -> int:
     """import --dry-run: every problem, then what the import would change; nothing is written."""
-    from edubalance.ingest.importer import read_or_problems
-    from edubalance.ingest.preview import preview_tables, summary_lines
-
     db = db_path(args.db)
     refusal = _database_refusal(db, must_exist=True)
     if refusal:
@@ -88,7 +89,6 @@ def cmd_check(args) -> int:
     # Validation, then geometry findings (coordinates outside the county or far from the
     # town's zone) and data-quality findings (empty optional cells, year-on-year jumps,
     # schools that vanish, totals that disagree): those are warnings, never a reason to fail.
-    from edubalance.ingest.checking import check_workbook
 
     db = Path(args.db) if getattr(args, "db", None) else None
     if db is not None:
@@ -106,8 +106,6 @@ def cmd_check(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from edubalance.ingest.importer import import_file
-
     if args.dry_run:
         return cmd_dry_run(args)
     db = db_path(args.db)
@@ -116,7 +114,6 @@ def cmd_import(args) -> int:
         print(f"[错误] {refusal}")
         print("导入被拒绝；数据库未改动。", file=sys.stderr)
         return 1
-    from edubalance.access.accounts import os_user
 
     result = import_file(args.workbook, db, replace_years=args.replace_years, user=args.user or os_user())
     _print_problems(result.problems)
@@ -128,8 +125,6 @@ def cmd_import(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from edubalance.store import db as dbmod
-
     params = {}
     for item in args.param:
         if "=" not in item:
@@ -153,28 +148,22 @@ def cmd_query(args) -> int:
 
 
 def cmd_export(args) -> int:
-    # Imported on use, like every command's handler here: python-pptx, plotly and the map stack
-    # add about 1.6 s to the start of every other command (query, build, import).
+    # why here: python-pptx, plotly and Kaleido's map stack double the start-up of every other
+    # command (query, build, import: 0.6 s → 1.2 s), and `query` is called in loops by scripts.
     from edubalance.report.export import export_command
 
     return export_command(args.kind, args.out, year=args.year, db=args.db, town=args.town)
 
 
 def cmd_set_password(args) -> int:
-    from edubalance.access.auth import set_password_cli
-
     return set_password_cli(args.secrets)
 
 
 def cmd_user(args) -> int:
-    from edubalance.access.commands import user_command
-
     return user_command(args)
 
 
 def cmd_restore(args) -> int:
-    from edubalance.access.commands import restore_command
-
     return restore_command(args)
 
 
@@ -227,8 +216,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--secrets", help="secrets.toml 路径（默认 .streamlit/secrets.toml）")
     p.set_defaults(func=cmd_set_password)
 
-    from edubalance.access.commands import add_parsers
-
     add_parsers(sub, cmd_user, cmd_restore)
 
     p = sub.add_parser(
@@ -243,7 +230,6 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
-    from edubalance.store.private import restrict_umask
 
     restrict_umask()  # the database, history and accounts files this run creates: owner only
     return args.func(args)

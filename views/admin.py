@@ -7,6 +7,7 @@ import streamlit as st
 
 from edubalance.access import accounts, permissions, session
 from edubalance.ingest import importer, preview, quality, restore, template
+from edubalance.ingest import upload as uploads
 from edubalance.model.safe_text import md
 from edubalance.model.schema import SHEETS_BY_KEY, TASK_STATUSES
 from edubalance.store import history as versions_store
@@ -49,18 +50,18 @@ if report:
 
 
 @st.cache_resource(show_spinner="正在读取上传的文件……", max_entries=4)
-def _read(names: tuple, blobs: tuple) -> importer.Upload:
-    return importer.read_upload(list(zip(names, blobs)))
+def _read(names: tuple, blobs: tuple) -> uploads.Upload:
+    return uploads.read_upload(list(zip(names, blobs)))
 
 
 @st.cache_resource(show_spinner="正在校验……", max_entries=8)
-def _check(_upload: importer.Upload, sha: str, replace: bool, db_signature: tuple):
-    problems = importer.check_upload(_upload, db, replace)
+def _check(_upload: uploads.Upload, sha: str, replace: bool, db_signature: tuple):
+    problems = uploads.check_upload(_upload, db, replace)
     return problems.frame(), len(problems.errors), len(problems.warnings)
 
 
 @st.cache_resource(show_spinner="正在预览导入后的变化……", max_entries=4)
-def _preview(_upload: importer.Upload, sha: str, replace: bool, db_signature: tuple):
+def _preview(_upload: uploads.Upload, sha: str, replace: bool, db_signature: tuple):
     return preview.preview_tables(_upload.tables, db, replace)
 
 
@@ -118,7 +119,7 @@ with tab_import:
         type=["xlsx", "xlsm", "csv"],
         accept_multiple_files=True,
         key=f"upload_{st.session_state.get('upload_round', 0)}",
-        help=f"单次上传合计不超过 {importer.MAX_UPLOAD_MB} MB。上传后先全部校验，数据库在确认导入前不会改动。",
+        help=f"单次上传合计不超过 {uploads.MAX_UPLOAD_MB} MB。上传后先全部校验，数据库在确认导入前不会改动。",
     )
     if files:
         upload = _read(tuple(f.name for f in files), tuple(f.getvalue() for f in files))

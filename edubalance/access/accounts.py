@@ -204,7 +204,7 @@ def transaction(path: Path) -> Iterator[sqlite3.Connection]:
 # ---- audit ----------------------------------------------------------------------------------
 
 
-def _audit(con: sqlite3.Connection, account: str, action: str, detail: str = "", *, channel: str, address=None):
+def audit_in(con: sqlite3.Connection, account: str, action: str, detail: str = "", *, channel: str, address=None):
     con.execute(
         "INSERT INTO audit (at, account, channel, action, detail, address) VALUES (?, ?, ?, ?, ?, ?)",
         [now_text(), account, channel, action, detail, address],
@@ -213,7 +213,7 @@ def _audit(con: sqlite3.Connection, account: str, action: str, detail: str = "",
 
 def audit(path: Path, account: str, action: str, detail: str = "", *, channel: str = "web", address=None) -> None:
     with transaction(path) as con:
-        _audit(con, account, action, detail, channel=channel, address=address)
+        audit_in(con, account, action, detail, channel=channel, address=address)
 
 
 AUDIT_COLUMNS = ["id", "at", "account", "channel", "action", "action_zh", "detail", "address"]
@@ -288,7 +288,7 @@ def add(path: Path, name: str, role: str, hashed: str, *, county=None, by: str, 
             [name, role, county, hashed, now, now],
         )
         detail = f"{name}，角色 {ROLES[role]}" + (f"，限县 {county}" if county else "")
-        _audit(con, by, "account_add", detail, channel=channel)
+        audit_in(con, by, "account_add", detail, channel=channel)
     return Account(name, role, county, hashed)
 
 
@@ -297,7 +297,7 @@ def _change(path: Path, name: str, sql: str, args: list, action: str, detail: st
         if not con.execute("SELECT 1 FROM accounts WHERE name = ?", [name]).fetchone():
             raise AccountError(f"没有这个账号：{name}")
         con.execute(sql, args)
-        _audit(con, by, action, detail, channel=channel)
+        audit_in(con, by, action, detail, channel=channel)
 
 
 def set_enabled(path: Path, name: str, enabled: bool, *, by: str, channel: str = "cli") -> None:
@@ -404,7 +404,7 @@ def unlock(path: Path, name: str, *, by: str, channel: str = "cli") -> int:
     (the bootstrap admin, or a name that is not an account but was being guessed)."""
     with transaction(path) as con:
         n = con.execute("DELETE FROM attempts WHERE key = ?", [account_key(name)]).rowcount
-        _audit(con, by, "account_unlock", f"{name}（清除 {n} 次尝试记录）", channel=channel)
+        audit_in(con, by, "account_unlock", f"{name}（清除 {n} 次尝试记录）", channel=channel)
     return n
 
 

@@ -138,7 +138,7 @@ def after_swap(
                 ],
             )
         con.execute("INSERT OR REPLACE INTO live VALUES (?, ?, ?, ?)", [live_key, now, user, action])
-        accounts._audit(con, user, action, detail, channel=channel())
+        accounts.audit_in(con, user, action, detail, channel=channel())
     for path in files(db):  # files written before modes were set (once; cheap afterwards)
         if path.stat().st_mode & 0o077:
             private_file(path)
@@ -245,5 +245,5 @@ def prune(db: Path, *, user: str, store: Path | None = None) -> list[str]:
                 [(accounts.now_text(), folder_key(db), name) for name in removed],
             )
             detail = f"保留最近 {keep_count()} 个及每学年最后一个；删除 {len(removed)} 个：" + "，".join(removed)
-            accounts._audit(con, user, "history_prune", detail, channel=channel())
+            accounts.audit_in(con, user, "history_prune", detail, channel=channel())
     return removed

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from edubalance.ingest.importer import MAX_UPLOAD_MB, check_upload, import_file, read_upload
+from edubalance.ingest.importer import import_file
 from edubalance.ingest.template import template_bytes
+from edubalance.ingest.upload import MAX_UPLOAD_MB, check_upload, read_upload
 from edubalance.model.schema import SCHOOL_YEARS
 from edubalance.store.history import sha256_of
 from tests.support.workbooks import frame, oracle_frames, school_id, write_csv_folder, write_xlsx
