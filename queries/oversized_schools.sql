@@ -1,6 +1,6 @@
 -- name: oversized_schools
 -- purpose: 大校额 — schools whose enrolment exceeds the registry cap for their school type
---          (小学/初中 2000, 一贯制 2500, 高中 3000 by default; see docs/METHODS.md, 大校额). For 一贯制
+--          (小学/初中 2000, 一贯制 2500, 高中 3000 by default; see docs/METHODS.md, 校额). For 一贯制
 --          schools the cap applies to the compulsory segments (小学+初中), for 完全中学 to all.
 -- param: year int 学年（起始年）
 -- columns: school_id, school_name, school_type, town_code, town_name, area, students, cap,

@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from edubalance.access.accounts import Account
-from edubalance.ingest.reading import RawTable
 
 
 def counties_of(town_codes: Iterable[str]) -> set[str]:
     return {str(c).strip()[:6] for c in town_codes if str(c or "").strip()[:6].isdigit()}
 
 
-def upload_counties(tables: list[RawTable]) -> set[str]:
-    """Counties named by the 区划代码 column of any uploaded sheet."""
+def upload_counties(tables) -> set[str]:
+    """Counties named by the 区划代码 column of any uploaded sheet (``ingest.reading.RawTable``s:
+    anything with ``headers`` and ``rows``; access sits below ingest and does not import it)."""
     codes: list[str] = []
     for table in tables:
         for i, header in enumerate(table.headers):

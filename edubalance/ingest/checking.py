@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pyarrow
 
-from edubalance.geo.checks import parsed_findings
 from edubalance.ingest.importer import DatabaseUnreadable, load_in_memory, read_existing, read_or_problems
+from edubalance.ingest.location_checks import parsed_findings
 from edubalance.ingest.problems import WARNING, Problems
 from edubalance.ingest.quality import as_problems, findings_from_connection
 from edubalance.ingest.validate import Existing, validate

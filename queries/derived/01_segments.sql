@@ -51,7 +51,7 @@ SELECT
     u.area,
     c.over_standard_classes, c.big_classes, c.super_big_classes,
     -- The 优质均衡 assessment covers 小学 and 初中 segments of ordinary schools; special
-    -- schools are out, and so are 教学点 below the registry's pupil threshold (see docs/METHODS.md, 优质均衡).
+    -- schools are out, and so are 教学点 below the registry's pupil threshold (see docs/METHODS.md, 差异系数).
     (
         y.stage IN ('小学', '初中')
         AND s.school_type <> '特殊教育学校'

@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from edubalance.charts import town_maps
-from edubalance.geo import checks as geo_checks
 from edubalance.geo import points as geo_points
 from edubalance.geo import zones as geo_zones
+from edubalance.ingest import location_checks as geo_checks
 from edubalance.store import db as dbmod
 from edubalance.ui import tables, widgets
 from tests.support.workbooks import frame  # noqa: E402

@@ -176,6 +176,50 @@ def test_module_size(path):
     assert n <= MAX_LINES, f"{path.relative_to(ROOT)} has {n} lines (limit {MAX_LINES}): split it by responsibility"
 
 
+# Who may import whom (docs/ARCHITECTURE.md, 分层): a layer imports only the layers listed for
+# it, never one above. "base" is store.paths and store.private, which everything may use.
+ALLOWED_LAYERS = {
+    "base": set(),
+    "model": {"base"},
+    "access": {"base", "model"},
+    "store": {"base", "model", "access"},
+    "geo": {"base", "model"},
+    "demo": {"base", "model", "geo"},
+    "ingest": {"base", "model", "access", "store", "geo", "demo"},
+    "metrics": {"base", "model", "geo"},
+    "charts": {"base", "model", "geo", "metrics"},
+    "report": {"base", "model", "store", "geo", "metrics", "charts"},
+    "ui": {"base", "model", "access", "store", "geo", "ingest", "metrics", "charts", "report"},
+    "cli": {"base", "model", "access", "store", "geo", "ingest", "report", "devtools"},
+    "devtools": {"base", "model", "access", "store", "geo", "demo", "ingest", "metrics", "charts", "report", "ui"},
+}
+
+
+def layer_of(module: str) -> str:
+    if module in ("edubalance.store.paths", "edubalance.store.private"):
+        return "base"
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "package"  # edubalance/__init__.py
+
+
+def test_every_module_belongs_to_a_known_layer():
+    unknown = {layer_of(m) for m in MODULES} - set(ALLOWED_LAYERS) - {"__main__", "package"}
+    assert not unknown, f"layers missing from ALLOWED_LAYERS (and docs/ARCHITECTURE.md): {unknown}"
+
+
+def test_layers_import_only_the_layers_below():
+    upward = []
+    for m, p in MODULES.items():
+        here = layer_of(m)
+        if here not in ALLOWED_LAYERS:
+            continue
+        for n in edges(p, top_level_only=False):
+            there = layer_of(n)
+            if there != here and there not in ALLOWED_LAYERS[here]:
+                upward.append(f"{m} ({here}) → {n} ({there})")
+    assert not upward, "imports against the layering:\n" + "\n".join(sorted(upward))
+
+
 def test_the_running_app_never_imports_devtools():
     """Everything app.py and the views reach, at any depth (lazy imports included)."""
     seen: set[str] = set()
