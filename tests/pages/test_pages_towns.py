@@ -21,6 +21,7 @@ from edubalance.geo import points as geo_points
 from edubalance.geo import zones as geo_zones
 from edubalance.store import db as dbmod
 from edubalance.ui import tables, widgets
+from tests.support.apptest import render_page
 from tests.support.workbooks import frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,11 +70,7 @@ def url_values(at: AppTest, key: str) -> list[str]:
 def run_page(page: str, warm_runs: int = 3, **params) -> tuple[AppTest, float]:
     """Run a page cold, then ``warm_runs`` times warm; return it with the best warm render
     time (the steady state: the best of a few runs filters out a busy machine's hiccups)."""
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = render_page(page, **params)
     warm = math.inf
     for _ in range(warm_runs):
         start = time.perf_counter()
