@@ -35,13 +35,7 @@ CHISHUI = ("440783116000", "赤水镇", 112.584444, 22.142244)
 CUISHANHU = ("440783400000", "翠山湖新区", math.nan, math.nan)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache_in_tmp(tmp_path_factory):
-    """Keep the derived outline cache out of the repository during tests."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EDUBALANCE_CACHE_DIR", str(tmp_path_factory.mktemp("geo_cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("geo_cache_in_tmp")
 
 
 @pytest.fixture
