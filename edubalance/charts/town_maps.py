@@ -173,7 +173,12 @@ def add_school_points(
     return dropped
 
 
-def _finish_map(fig: go.Figure, dropped: int, no_zone: list[str]) -> go.Figure:
+def _finish_map(
+    fig: go.Figure, points: pd.DataFrame | None, geojson: dict, no_zone: list[str], **point_options
+) -> go.Figure:
+    """Every town map's last steps: the school points (``add_school_points`` with
+    ``point_options``), notes on what could not be drawn, the common layout."""
+    dropped = add_school_points(fig, points, geojson, **point_options) if points is not None and len(points) else 0
     notes = []
     if dropped:
         notes.append(f"{dropped}所学校坐标缺失或在县域外，未绘制")
@@ -273,10 +278,7 @@ def indicator_map(
                     thickness=12,
                     title_side="top",
                 )
-    dropped = 0
-    if points is not None and len(points):
-        dropped = add_school_points(fig, points, geojson, value_label=indicator_name, unit=unit)
-    fig = _finish_map(fig, dropped, no_zone or [])
+    fig = _finish_map(fig, points, geojson, no_zone or [], value_label=indicator_name, unit=unit)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 70})
     return fig
 
@@ -325,10 +327,7 @@ def status_map(
                 ),
             )
         )
-    dropped = 0
-    if points is not None and len(points):
-        dropped = add_school_points(fig, points, geojson, value_label=point_value_label, unit=point_unit)
-    return _finish_map(fig, dropped, no_zone or [])
+    return _finish_map(fig, points, geojson, no_zone or [], value_label=point_value_label, unit=point_unit)
 
 
 def town_focus_map(
@@ -361,10 +360,7 @@ def town_focus_map(
             t.hovertemplate = "%{customdata}<extra></extra>"
             t.marker.line.color = NEUTRAL
             t.marker.line.width = 2
-    dropped = 0
-    if points is not None and len(points):
-        dropped = add_school_points(fig, points, own, size_max=22.0)
-    fig = _finish_map(fig, dropped, [])
+    fig = _finish_map(fig, points, own, [], size_max=22.0)
     fig.update_layout(dragmode=False, clickmode="event")
     return fig
 
