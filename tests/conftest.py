@@ -23,3 +23,13 @@ def demo_db(tmp_path_factory) -> Path:
     result = build_database(db)
     assert result.ok, [p.line() for p in result.problems.errors[:20]]
     return db
+
+
+@pytest.fixture(scope="module")
+def geo_cache_in_tmp(tmp_path_factory):
+    """Keep the derived outline cache out of the repository while a module's tests run (the
+    geometry tests use it through ``pytest.mark.usefixtures``)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EDUBALANCE_CACHE_DIR", str(tmp_path_factory.mktemp("geo_cache")))
+    yield
+    mp.undo()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from edubalance.charts import analytics as cha
 from edubalance.metrics import analytics
+from edubalance.metrics.summaries import SCHOOL_SEGMENT_COLUMNS
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, widgets
 
@@ -215,12 +216,7 @@ with tab_small:
         )
         widgets.chart(data.figure(cha.small_schools_scatter, screened), key="an_small")
         cols = [
-            "school_name",
-            "school_type",
-            "town_name",
-            "area",
-            "stage",
-            "students",
+            *SCHOOL_SEGMENT_COLUMNS,
             "flag",
             "enrolment_series",
             "trend_per_year",

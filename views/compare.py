@@ -54,10 +54,7 @@ st.caption(
 )
 if not view["bars"]:
     st.info("所选镇街在所选指标上没有数据。")
-cols = st.columns(2)
-for i, (ind, fig) in enumerate(view["bars"]):
-    with cols[i % 2]:
-        widgets.chart(fig, key=f"cmp_bar_{ind}")
+widgets.chart_grid(view["bars"], key="cmp_bar")
 with st.expander("表格：所选镇街与指标"):
     keep = ["town_code", "town_name", "indicator_name", "unit", "town_value", "city_value", "gap"]
     keep += ["ratio_to_city", "standard", "meets_standard", "rank", "ranked"]
@@ -87,9 +84,6 @@ else:
 
 st.subheader("历年变化")
 st.caption("每个小图一个指标：彩色实线为所选镇街，黑色虚线为全市，红色点线为标准。")
-cols = st.columns(2)
-for i, (ind, fig) in enumerate(view["trends"]):
-    with cols[i % 2]:
-        widgets.chart(fig, key=f"cmp_trend_{ind}")
+widgets.chart_grid(view["trends"], key="cmp_trend")
 with st.expander("表格：历年镇街值"):
     widgets.table(view["trend_rows"].drop(columns=["indicator"]), f"镇街历年_{stage}", key="cmp_trend_t")

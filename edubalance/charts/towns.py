@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from edubalance.charts.base import (
     AREA_COLORS,
     BAD_COLOR,
+    CATEGORY_COLORS,
     NEUTRAL,
     OK_COLOR,
     STAGE_COLORS,
@@ -23,18 +24,8 @@ from edubalance.charts.base import (
 )
 from edubalance.model.format import d3_format, format_number, format_value
 
-TOWN_LINE_COLORS = (
-    "#1f5fa8",
-    "#d95f02",
-    "#7570b3",
-    "#e7298a",
-    "#66a61e",
-    "#e6ab02",
-    "#a6761d",
-    "#1b9e77",
-    "#666666",
-    "#17becf",
-)
+# A line per chosen town: the page blue first, then the categorical colours.
+TOWN_LINE_COLORS = (NEUTRAL, *CATEGORY_COLORS, "#17becf")
 CITY_COLOR = "#111827"
 STANDARD_COLOR = BAD_COLOR
 

@@ -167,13 +167,31 @@ def town_zones(
     return gdf
 
 
+SEAT_COLUMNS = ["town_code", "town_name", "seat_lon", "seat_lat"]
+
+
+def town_seats_key(towns: pd.DataFrame, code=normalize_town_code) -> tuple[tuple[str, str, float, float], ...]:
+    """The towns' (code, name, seat lon, seat lat) as a hashable cache key, a missing seat as
+    NaN; ``code`` reads the town code (default: 12 digits, ValueError on a bad one).
+    ``pd.DataFrame(key, columns=SEAT_COLUMNS)`` gives the towns back."""
+    return tuple(
+        (
+            code(c),
+            str(n),
+            float(x) if pd.notna(x) else math.nan,
+            float(y) if pd.notna(y) else math.nan,
+        )
+        for c, n, x, y in zip(towns["town_code"], towns["town_name"], towns["seat_lon"], towns["seat_lat"])
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def _zones_cached(
     key: tuple[tuple[str, str, float, float], ...],
     adcode: str,
     official: tuple[str, float] | None,
 ) -> gpd.GeoDataFrame:
-    towns = pd.DataFrame(key, columns=["town_code", "town_name", "seat_lon", "seat_lat"])
+    towns = pd.DataFrame(key, columns=SEAT_COLUMNS)
     return town_zones(towns, county_outline(adcode), official[0] if official else None)
 
 
@@ -187,15 +205,7 @@ def cached_town_zones(
     The cache key is the towns' codes, names and seats, the adcode, and the official file's
     path and modification time. Returns a copy: callers may modify it.
     """
-    key = tuple(
-        (
-            normalize_town_code(c),
-            str(n),
-            float(x) if pd.notna(x) else math.nan,
-            float(y) if pd.notna(y) else math.nan,
-        )
-        for c, n, x, y in zip(towns["town_code"], towns["town_name"], towns["seat_lon"], towns["seat_lat"])
-    )
+    key = town_seats_key(towns)
     adcode = check_adcode(adcode) if adcode else county_adcode(k[0] for k in key)
     official = None
     if official_geojson_path is not None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+# How a listing names a school segment (a school's one stage), before its own figures.
+SCHOOL_SEGMENT_COLUMNS = ("school_name", "school_type", "town_name", "area", "stage", "students")
+
 
 def cv_passed(cv: pd.DataFrame, stage: str) -> tuple[int, int]:
     d = cv[cv["stage"] == stage]
@@ -12,18 +15,7 @@ def cv_passed(cv: pd.DataFrame, stage: str) -> tuple[int, int]:
 
 def school_pass_table(comp: pd.DataFrame) -> pd.DataFrame:
     """One row per assessed school segment with its 6-of-7 result."""
-    cols = [
-        "school_id",
-        "school_name",
-        "school_type",
-        "town_name",
-        "area",
-        "stage",
-        "students",
-        "met_count",
-        "min_ratio",
-        "passes_6_of_7",
-    ]
+    cols = ["school_id", *SCHOOL_SEGMENT_COLUMNS, "met_count", "min_ratio", "passes_6_of_7"]
     return comp.drop_duplicates(["school_id", "stage"])[cols].reset_index(drop=True)
 
 

@@ -91,6 +91,15 @@ def chart(fig, key: str, *, on_select="ignore", selection_mode=("points", "box",
     )
 
 
+def chart_grid(figures, key: str, columns: int = 2) -> None:
+    """(name, figure) pairs as charts side by side, ``columns`` to a row; each chart's key is
+    ``f"{key}_{name}"``."""
+    cols = st.columns(columns)
+    for i, (name, fig) in enumerate(figures):
+        with cols[i % columns]:
+            chart(fig, key=f"{key}_{name}")
+
+
 def selected_town(event) -> str | None:
     """The town code behind a click on a town map (a zone, or a school point), else None.
 

@@ -16,20 +16,15 @@ from streamlit.testing.v1 import AppTest
 from edubalance.metrics import progress
 from edubalance.report import deck as ep
 from edubalance.store import db as dbmod
+from tests.support.apptest import render_page
 
-ROOT = Path(__file__).resolve().parents[2]
 YEAR = 2026
 JINJI = "440783112000"  # 金鸡镇: no public boarding school by the 2025 deadline
 
 
 def page(path: str, monkeypatch, db: Path, **params) -> AppTest:
     monkeypatch.setenv("EDUBALANCE_DB", str(db))
-    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return render_page(path, **params)
 
 
 def text(at: AppTest) -> str:

@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.apptest import render_page
+
 PAGES = ("views/targets.py", "views/teachers.py", "views/preschool.py", "views/overview.py")
 
 
 def run(page: str, monkeypatch, db: Path, **params) -> tuple[AppTest, float]:
     monkeypatch.setenv("EDUBALANCE_DB", str(db))
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = render_page(page, **params)
     start = time.perf_counter()
     at.run()
     warm = time.perf_counter() - start

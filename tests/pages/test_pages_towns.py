@@ -21,6 +21,7 @@ from edubalance.geo import zones as geo_zones
 from edubalance.ingest import location_checks as geo_checks
 from edubalance.store import db as dbmod
 from edubalance.ui import tables, widgets
+from tests.support.apptest import render_page
 from tests.support.workbooks import frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,13 +35,7 @@ CHISHUI = ("440783116000", "赤水镇", 112.584444, 22.142244)
 CUISHANHU = ("440783400000", "翠山湖新区", math.nan, math.nan)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache_in_tmp(tmp_path_factory):
-    """Keep the derived outline cache out of the repository during tests."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EDUBALANCE_CACHE_DIR", str(tmp_path_factory.mktemp("geo_cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("geo_cache_in_tmp")
 
 
 @pytest.fixture
@@ -69,11 +64,7 @@ def url_values(at: AppTest, key: str) -> list[str]:
 def run_page(page: str, warm_runs: int = 3, **params) -> tuple[AppTest, float]:
     """Run a page cold, then ``warm_runs`` times warm; return it with the best warm render
     time (the steady state: the best of a few runs filters out a busy machine's hiccups)."""
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = render_page(page, **params)
     warm = math.inf
     for _ in range(warm_runs):
         start = time.perf_counter()

@@ -17,6 +17,7 @@ from edubalance.ingest.reading import tables_from_frames
 from edubalance.metrics import analytics
 from edubalance.metrics.inequality import theil_t, weighted_cv
 from edubalance.store import db as dbmod
+from tests.support.standards import AT_STANDARD
 from tests.support.workbooks import (
     ORACLE_P,
     ORACLE_R,
@@ -167,17 +168,6 @@ def test_cli_theil_csv(demo_db):
 # ---------------------------------------------------------------------------------------------
 # A crafted county: 3 primary schools, six indicators at standard, equipment apart
 # ---------------------------------------------------------------------------------------------
-
-# Per-1000-pupil amounts exactly at the 小学 standards (4.2, 1, 0.9, 4.5, 7.5, 2000, 2.3).
-AT_STANDARD = {
-    "teachers_above_degree": 42,
-    "backbone_teachers": 10,
-    "pe_art_teachers": 9,
-    "teaching_area_m2": 4500,
-    "sports_area_m2": 7500,
-    "equipment_yuan": 2_000_000,
-    "multimedia_rooms": 23,
-}
 
 
 def _school(n, town=TOWN_B, school_type="小学", ur="220", **kw):

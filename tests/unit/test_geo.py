@@ -43,13 +43,7 @@ KAIPING_TOWNS = [
 SEATLESS = "440783400000"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _cache_in_tmp(tmp_path_factory):
-    """Keep the derived outline cache out of the repository during tests."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EDUBALANCE_CACHE_DIR", str(tmp_path_factory.mktemp("geo_cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("geo_cache_in_tmp")
 
 
 @pytest.fixture(scope="module")

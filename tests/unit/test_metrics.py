@@ -7,6 +7,7 @@ from edubalance.ingest.importer import import_tables
 from edubalance.ingest.reading import tables_from_frames
 from edubalance.metrics.inequality import theil_t, weighted_cv
 from edubalance.store import db as dbmod
+from tests.support.standards import AT_STANDARD
 from tests.support.workbooks import ORACLE_P, ORACLE_R, TOWN_A, TOWN_B, frame, oracle_frames, school_id
 
 
@@ -34,18 +35,6 @@ def test_theil_reference_matches_standards_oracle():
     assert round(t["total"], 6) == 0.143630
     assert round(t["between"], 6) == 0.100886
     assert round(t["within"], 6) == 0.042744
-
-
-# Per-1000-pupil amounts that sit exactly on the 小学 standards (4.2, 1, 0.9, 4.5, 7.5, 2000, 2.3).
-AT_STANDARD = {
-    "teachers_above_degree": 42,
-    "backbone_teachers": 10,
-    "pe_art_teachers": 9,
-    "teaching_area_m2": 4500,
-    "sports_area_m2": 7500,
-    "equipment_yuan": 2_000_000,
-    "multimedia_rooms": 23,
-}
 
 
 def _school_rows(n, overrides, *, stage="小学", students=1000, year=2025):
