@@ -214,12 +214,7 @@ def town_map(
             }
         )
 
-    fig.update_geos(
-        fitbounds="locations" if features else False,
-        visible=False,
-        projection_type="mercator",
-        bgcolor="rgba(0,0,0,0)",
-    )
+    fit_geos(fig, bool(features))
     fig.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 10},
@@ -311,3 +306,14 @@ def _add_school_points(fig: go.Figure, sc: pd.DataFrame, color_label: str | None
                 legendgroup=str(key),
             )
         )
+
+
+def fit_geos(fig: go.Figure, has_shapes: bool) -> None:
+    """The offline map frame shared by the town and county maps: no base layers (nothing is
+    fetched), Mercator, zoomed to the drawn shapes when there are any."""
+    fig.update_geos(
+        fitbounds="locations" if has_shapes else False,
+        visible=False,
+        projection_type="mercator",
+        bgcolor="rgba(0,0,0,0)",
+    )

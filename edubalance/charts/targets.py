@@ -37,6 +37,22 @@ def _room(*groups, pad: float = 1.2) -> list[float] | None:
     return [0, top * pad] if top > 0 else None
 
 
+def status_bar(rows: list, vals: list, status: str, hover_status: str | None = None, **style) -> go.Bar:
+    """One status's segment of a stacked bar of target counts, in the status's colour
+    (``hover_status``: the status word already escaped for Plotly, where it is data text)."""
+    return go.Bar(
+        y=rows,
+        x=vals,
+        orientation="h",
+        name=status,
+        marker_color=STATUS_FILL.get(status, GREY),
+        text=[v or "" for v in vals],
+        textposition="inside",
+        hovertemplate="%{y}：" + (hover_status or status) + " %{x} 项<extra></extra>",
+        **style,
+    )
+
+
 def status_counts_bar(counts: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Stacked horizontal bars: targets per status, one bar per horizon."""
     fig = go.Figure()
@@ -45,18 +61,7 @@ def status_counts_bar(counts: pd.DataFrame, title: str | None = None) -> go.Figu
         vals = [int(counts.loc[status, h]) for h in counts.columns]
         if not any(vals):
             continue
-        fig.add_trace(
-            go.Bar(
-                y=rows,
-                x=vals,
-                orientation="h",
-                name=status,
-                marker_color=STATUS_FILL.get(status, GREY),
-                text=[v or "" for v in vals],
-                textposition="inside",
-                hovertemplate="%{y}：" + status + " %{x} 项<extra></extra>",
-            )
-        )
+        fig.add_trace(status_bar(rows, vals, status))
     fig.update_layout(barmode="stack", legend_traceorder="normal")  # legend in the bars' order
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="目标与任务（项）")

