@@ -53,12 +53,21 @@ def _shot(page, name: str, width: int) -> Path:
 
 
 def _audit_counts(store: Path) -> dict[str, int]:
-    con = sqlite3.connect(store)
-    try:
-        rows = con.execute("SELECT action, count(*) FROM audit WHERE account = ? GROUP BY action", [NAME]).fetchall()
-    finally:
-        con.close()
-    return dict(rows)
+    # The test polls the store while the server's ten sessions write to it; on a loaded machine
+    # SQLite may refuse one read (busy, or "disk I/O error" while a rollback journal comes and
+    # goes). The audit rows are committed, so a read a moment later sees them.
+    for attempt in range(20):
+        con = sqlite3.connect(store, timeout=30)
+        try:
+            query = "SELECT action, count(*) FROM audit WHERE account = ? GROUP BY action"
+            return dict(con.execute(query, [NAME]).fetchall())
+        except sqlite3.OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.1)
+        finally:
+            con.close()
+    raise AssertionError("unreachable")
 
 
 def _login(s: BrowserSession, password: str) -> None:
