@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from edubalance.store.paths import db_path
-from edubalance.store.private import create_private, private_file
+from edubalance.store.private import private_file
 
 ACCOUNTS_ENV = "EDUBALANCE_ACCOUNTS"
 STORE_NAME = "accounts.sqlite"
@@ -170,8 +170,13 @@ def os_user() -> str:
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), to a file of mode 600."""
     path = Path(path)
-    create_private(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Never open and close the store file ourselves (create_private would): closing any
+    # descriptor of a file drops every POSIX lock this process holds on it, including the
+    # write lock another thread's BEGIN IMMEDIATE holds, and the lockout would stop holding.
+    # SQLite creates the file; chmod (which touches no lock) makes it 600 straight away.
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    private_file(path)
     con.execute("PRAGMA busy_timeout = 30000")
     key = (str(path.resolve()), path.stat().st_ino)
     if key not in _ready:

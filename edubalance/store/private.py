@@ -19,9 +19,13 @@ def restrict_umask() -> None:
 
 
 def private_file(path: str | os.PathLike) -> Path:
+    """Tighten an existing file to 600 (a file that is not there, or has just gone, as a
+    journal does between two SQLite transactions, is left alone)."""
     path = Path(path)
-    if path.exists():
+    try:
         os.chmod(path, FILE_MODE)
+    except FileNotFoundError:
+        pass
     return path
 
 
