@@ -242,3 +242,26 @@ def test_database_history_accounts_and_secrets_are_created_owner_only(tmp_path, 
     loose = {str(p): oct(stat.S_IMODE(p.stat().st_mode)) for p in made if not _private(p)}
     assert not loose, loose
     assert stat.S_IMODE((db.parent / "history").stat().st_mode) == 0o700
+
+
+def test_opening_the_store_keeps_another_connections_write_lock(tmp_path):
+    """POSIX locks belong to the process: closing ANY descriptor of the file drops them all.
+    A session that opens the store while another holds BEGIN IMMEDIATE (a login attempt being
+    reserved) must not release that lock, or a second server process could reserve too."""
+    store = tmp_path / "accounts.sqlite"
+    accounts.connect(store).close()
+    holder = accounts.connect(store)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        accounts.connect(store).close()  # another session of this process opens the store
+        probe = (
+            "import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+            "try:\n    c.execute('BEGIN IMMEDIATE'); print('got the lock')\n"
+            "except sqlite3.OperationalError:\n    print('busy')\n"
+        )
+        out = subprocess.run([sys.executable, "-c", probe, str(store)], capture_output=True, text=True, timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert out.stdout.strip() == "busy", out.stdout + out.stderr
