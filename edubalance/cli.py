@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
+
 from edubalance.access import accounts, auth
 from edubalance.access.accounts import os_user
 from edubalance.access.auth import set_password_cli
@@ -140,7 +142,18 @@ def cmd_query(args) -> int:
     except dbmod.QueryError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    df = dbmod.run(args.name, params, db=db_path(args.db))
+    db = db_path(args.db)
+    refusal = _database_refusal(db, must_exist=True)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    try:
+        df = dbmod.run(args.name, params, db=db)
+    except (dbmod.QueryError, duckdb.Error) as exc:
+        # e.g. a database written by an older version whose derived tables the app has not
+        # refreshed yet: say so in words, never a traceback.
+        print(f"查询 {args.name} 未能运行：{type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr)
+        return 2
     if args.format == "json":
         sys.stdout.write(df.to_json(orient="records", force_ascii=False, date_format="iso"))
         sys.stdout.write("\n")

@@ -165,6 +165,19 @@ def test_cli_theil_csv(demo_db):
     assert bad.returncode == 2  # grouping missing
 
 
+def test_cli_query_on_a_missing_or_foreign_file_says_why_with_exit_2(tmp_path, capsys):
+    from edubalance import cli
+
+    args = ["query", "balance_cv", "--param", "year=2025", "--db"]
+    assert cli.main([*args, str(tmp_path / "none.duckdb")]) == 2
+    assert "数据库文件不存在" in capsys.readouterr().err
+    foreign = tmp_path / "foreign.duckdb"
+    foreign.write_bytes(b"not a database")
+    assert cli.main([*args, str(foreign)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and ("不是" in err or "未能运行" in err), err
+
+
 # ---------------------------------------------------------------------------------------------
 # A crafted county: 3 primary schools, six indicators at standard, equipment apart
 # ---------------------------------------------------------------------------------------------
