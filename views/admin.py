@@ -250,14 +250,17 @@ with tab_history:
             f"{r.made_at} 的版本 · {r.made_action}（{r.made_by}）· 学年 {r.years} · {r.version}": r.path
             for r in usable.itertuples()
         }
-        if paths:
+        restore_refusal = permissions.role_refusal(account, "restore")
+        if paths and restore_refusal:
+            st.info(restore_refusal, icon=":material/lock:")
+        elif paths:
             label = st.selectbox("选择要恢复的版本（仅已校验的版本）", list(paths), key="restore_choice")
             st.caption(
                 "恢复前核对 sha256 与数据结构，只取数据表，派生表和视图按本系统的 SQL 重建；当前数据库先保存为新的历史版本，"
                 "因此恢复本身也可以撤销。恢复操作记入导入历史和审计日志。"
             )
             if st.button("恢复到所选版本", key="do_restore", icon=":material/history:"):
-                refusal = _county_refusal(_db_county(signature(db)))
+                refusal = permissions.role_refusal(account, "restore") or _county_refusal(_db_county(signature(db)))
                 if refusal:
                     st.error(refusal, icon=":material/block:")
                 else:

@@ -41,11 +41,16 @@ def county_refusal(account: Account, counties: set[str] | str | None) -> str | N
 
 
 def role_refusal(account: Account | None, action: str) -> str | None:
-    """action: 'data' (import, restore, task progress) or 'admin' (accounts, audit log)."""
+    """action: 'data' (import, task progress), 'restore' (a whole database version) or 'admin'
+    (accounts, audit log)."""
     if account is None:
         return "请先登录。"
     if action == "admin" and not account.is_admin:
         return "仅管理员可以查看账号与审计日志。"
+    if action == "restore" and not account.is_admin:
+        # A version holds the whole database: restoring it rolls back every county's data,
+        # which no county-bound 数据管理员 may decide for the others.
+        return "恢复历史版本会回退整个数据库（所有县）的数据，仅管理员可以操作。"
     if action == "data" and not account.may_change_data:
         return "只读账号不能修改数据。"
     return None

@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from edubalance.access import accounts, auth
+from edubalance.access import accounts, auth, permissions
+from edubalance.ingest.importer import import_file
 from edubalance.ingest.template import template_bytes
 from edubalance.model.schema import SHEETS
 from edubalance.store.history import sha256_of
@@ -452,3 +453,17 @@ def test_a_county_bound_editor_cannot_import_another_county(admin_db, no_secrets
     assert sha256_of(admin_db) == before
     log = accounts.audit_log(_store())
     assert log.iloc[0]["action"] == "access_refused" and log.iloc[0]["account"] == "编辑乙"
+
+
+def test_only_an_admin_may_restore_a_database_version(admin_db, no_secrets, tmp_path):
+    """A version holds every county's data: a 数据管理员 (bound or not) sees why, not the button."""
+    write_xlsx(oracle_frames(year=2026), tmp_path / "year2026.xlsx")
+    assert import_file(tmp_path / "year2026.xlsx", admin_db, user="测试").ok  # leaves a version in history/
+    _account("编辑甲", "editor")
+    at = _signed_in(_app("views/admin.py"), "编辑甲", "editor")
+    at.run()
+    assert not at.exception
+    assert any("仅管理员可以操作" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "do_restore"]
+    assert not [s for s in at.selectbox if s.key == "restore_choice"]
+    assert permissions.role_refusal(accounts.Account("管", "admin", None, "x"), "restore") is None
