@@ -7,13 +7,15 @@
 -- param: grouping text 分组：town（镇街）或 urban_rural（城区/镇区/乡村）
 -- columns: year, stage, indicator, indicator_name, short_name, unit, grouping, groups, schools, students,
 --          mean, total, between, within, between_share
+-- Every sum runs in school order (ORDER BY school_id): DuckDB's parallel double sums otherwise
+-- differ in the last bits from run to run, and the same file must give the same CSV.
 WITH valid AS (
     SELECT year, stage, indicator, indicator_name, unit,
         CASE $grouping
             WHEN 'town' THEN town_code
             WHEN 'urban_rural' THEN area
         END AS grp,
-        w, x
+        school_id, w, x
     FROM v_inequality_units
     WHERE stage = $stage
       AND $grouping IN ('town', 'urban_rural')
@@ -21,10 +23,10 @@ WITH valid AS (
 terms AS (
     SELECT
         *,
-        sum(w * x) OVER (PARTITION BY year, indicator) / nullif(sum(w) OVER (PARTITION BY year, indicator), 0) AS mu,
-        sum(w * x) OVER (PARTITION BY year, indicator, grp)
-            / nullif(sum(w) OVER (PARTITION BY year, indicator, grp), 0) AS mu_g,
-        w * x / nullif(sum(w * x) OVER (PARTITION BY year, indicator), 0) AS s_i
+        sum(w * x) OVER (PARTITION BY year, indicator ORDER BY school_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) / nullif(sum(w) OVER (PARTITION BY year, indicator ORDER BY school_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), 0) AS mu,
+        sum(w * x) OVER (PARTITION BY year, indicator, grp ORDER BY school_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            / nullif(sum(w) OVER (PARTITION BY year, indicator, grp ORDER BY school_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), 0) AS mu_g,
+        w * x / nullif(sum(w * x) OVER (PARTITION BY year, indicator ORDER BY school_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), 0) AS s_i
     FROM valid
 ),
 agg AS (
@@ -32,11 +34,11 @@ agg AS (
         year, stage, indicator, any_value(indicator_name) AS indicator_name, any_value(unit) AS unit,
         count(DISTINCT grp) AS groups,
         count(*) AS schools,
-        sum(w)::BIGINT AS students,
+        sum(w ORDER BY school_id)::BIGINT AS students,
         any_value(mu) AS mean,
-        CASE WHEN any_value(mu) > 0 THEN sum(CASE WHEN x > 0 THEN s_i * ln(x / mu) ELSE 0 END) END AS total,
-        CASE WHEN any_value(mu) > 0 THEN sum(CASE WHEN x > 0 THEN s_i * ln(mu_g / mu) ELSE 0 END) END AS between_part,
-        CASE WHEN any_value(mu) > 0 THEN sum(CASE WHEN x > 0 THEN s_i * ln(x / mu_g) ELSE 0 END) END AS within_part
+        CASE WHEN any_value(mu) > 0 THEN sum(CASE WHEN x > 0 THEN s_i * ln(x / mu) ELSE 0 END ORDER BY school_id) END AS total,
+        CASE WHEN any_value(mu) > 0 THEN sum(CASE WHEN x > 0 THEN s_i * ln(mu_g / mu) ELSE 0 END ORDER BY school_id) END AS between_part,
+        CASE WHEN any_value(mu) > 0 THEN sum(CASE WHEN x > 0 THEN s_i * ln(x / mu_g) ELSE 0 END ORDER BY school_id) END AS within_part
     FROM terms
     GROUP BY year, stage, indicator
 )

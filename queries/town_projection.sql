@@ -13,6 +13,8 @@
 --          observed, trend, is_projection, standard, comparator, n_years, first_year,
 --          last_year, last_value, slope, r2, projected_2025, projected_2027, outlook_2025,
 --          outlook_2027
+-- Sums and fits run in a fixed order (school, year): DuckDB's parallel double sums otherwise
+-- differ in the last bits from run to run, and the same file must give the same CSV.
 WITH v AS (
     SELECT v.*
     FROM v_indicator_values AS v
@@ -21,11 +23,11 @@ WITH v AS (
 ),
 per_year AS (
     SELECT 'town' AS scope, town_code, indicator, year,
-           any_value(scale) * sum(numerator) / nullif(sum(denominator), 0) AS observed
+           any_value(scale) * sum(numerator ORDER BY school_id) / nullif(sum(denominator ORDER BY school_id), 0) AS observed
     FROM v GROUP BY town_code, indicator, year
     UNION ALL
     SELECT 'city' AS scope, '' AS town_code, indicator, year,
-           any_value(scale) * sum(numerator) / nullif(sum(denominator), 0) AS observed
+           any_value(scale) * sum(numerator ORDER BY school_id) / nullif(sum(denominator ORDER BY school_id), 0) AS observed
     FROM v GROUP BY indicator, year
 ),
 named AS (
@@ -42,9 +44,9 @@ fit AS (
         min(year) FILTER (WHERE observed IS NOT NULL) AS first_year,
         max(year) FILTER (WHERE observed IS NOT NULL) AS last_year,
         arg_max(observed, year) FILTER (WHERE observed IS NOT NULL) AS last_value,
-        regr_slope(observed, year) AS slope,
-        regr_intercept(observed, year) AS intercept,
-        regr_r2(observed, year) AS r2
+        regr_slope(observed, year ORDER BY year) AS slope,
+        regr_intercept(observed, year ORDER BY year) AS intercept,
+        regr_r2(observed, year ORDER BY year) AS r2
     FROM named GROUP BY scope, town_code, indicator
 ),
 horizons AS (
