@@ -20,16 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from edubalance.ingest.importer import (
-    DatabaseUnreadable,
-    create_tables,
-    database_sha,
-    derive,
-    open_snapshot,
-    read_existing,
-    refresh_reference,
-    write_sheets,
-)
+from edubalance.ingest.derive import create_tables, derive, refresh_reference
+from edubalance.ingest.importer import DatabaseUnreadable, database_sha, open_snapshot, read_existing, write_sheets
 from edubalance.ingest.problems import Problems
 from edubalance.ingest.reading import RawTable
 from edubalance.ingest.validate import Existing, Parsed, validate

@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from edubalance.ingest.importer import derive, import_file, refresh_if_outdated
+from edubalance.ingest.derive import derive
+from edubalance.ingest.importer import import_file, refresh_if_outdated
 from edubalance.store import db as dbmod
 from edubalance.store.paths import ROOT as ROOT_DIR
 from edubalance.store.paths import derived_scripts
