@@ -17,7 +17,8 @@
 --              not no value; without 市级年度 pop_age3_5 there is no G5 value).
 --          Which target measures what is the registry's indicator_key (ref_plan_files,
 --          plan_set 'common'); thresholds come from ref_standards.
--- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value)
+-- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value),
+--          v_common_status (view: county, year, target_id, units, units_met, value)
 -- reads:   v_county_cv, v_balance_values, v_segments, schools, city_facts, ref_standards,
 --          ref_plan_files
 CREATE OR REPLACE VIEW v_common_values AS
@@ -111,3 +112,24 @@ measured AS (
 SELECT m.county, m.year, f.target_id, m.scope_code, m.scope_name, m.value
 FROM measured AS m
 JOIN ref_plan_files AS f ON f.plan_set = 'common' AND f.indicator_key = m.key;
+
+-- Per county, year and common target: the units with a value, those meeting the goal (the
+-- registry's comparator and goal, with targets_status's 1e-9 tolerance), and the county's
+-- figure: the value itself for a city target, the share of units meeting the goal for a
+-- school target. county_targets and county_ranking read it.
+CREATE OR REPLACE VIEW v_common_status AS
+WITH goals AS (
+    SELECT target_id, scope, TRY_CAST(goal AS DOUBLE) AS goal,
+           CASE comparator WHEN '<=' THEN -1.0 ELSE 1.0 END AS sgn
+    FROM ref_plan_files
+    WHERE plan_set = 'common'
+)
+SELECT v.county, v.year, v.target_id,
+       count(*) AS units,
+       count(*) FILTER (WHERE g.sgn * (v.value - g.goal) >= -1e-9) AS units_met,
+       CASE WHEN any_value(g.scope) = 'city' THEN any_value(v.value)
+            ELSE count(*) FILTER (WHERE g.sgn * (v.value - g.goal) >= -1e-9) / count(*) END AS value
+FROM v_common_values AS v
+JOIN goals AS g USING (target_id)
+WHERE v.value IS NOT NULL
+GROUP BY v.county, v.year, v.target_id;
