@@ -86,7 +86,7 @@ def grid_frame(grid: list[list[str]], name: str, problems: Problems) -> pd.DataF
 def known_target_keys() -> set[str]:
     """The indicator keys targets_status measures for a county's own plan: its fixed measures
     and every city-level fact of 市级年度 (designation:<kind>+<kind> is checked separately)."""
-    return set(MEASURED_KEYS) | registry.city_keys()
+    return set(MEASURED_KEYS) | set(COMMON_KEYS) | registry.city_keys()
 
 
 # The keys targets_status.sql computes itself (tests/unit/test_plans.py checks each is there).
@@ -96,6 +96,12 @@ MEASURED_KEYS = (
     "principals_over10y_unexplained", "rural_principals_under45_share", "researcher_rural_visits",
     "researchers_on_path_share", "new_researcher_stay_share", "teacher_pay_ratio", "edu_spending",
     "cv_falling_count", "cv_within_cap_count", "kindergarten_pairs", "high_school_pairs",
+)  # fmt: skip
+# The measures only the common targets define (v_common_values); targets_status reads them
+# from there for an own plan too.
+COMMON_KEYS = (
+    "school_pass_6of7", "over_standard_class_share", "preschool_gross_enrolment", "preschool_inclusive_coverage",
+    "preschool_public_share",
 )  # fmt: skip
 
 

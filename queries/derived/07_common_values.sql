@@ -17,7 +17,8 @@
 --              not no value; without 市级年度 pop_age3_5 there is no G5 value).
 --          Which target measures what is the registry's indicator_key (ref_plan_files,
 --          plan_set 'common'); thresholds come from ref_standards.
--- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value),
+-- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value,
+--          indicator_key),
 --          v_common_status (view: county, year, target_id, units, units_met, value)
 -- reads:   v_county_cv, v_balance_values, v_segments, schools, city_facts, ref_standards,
 --          ref_plan_files
@@ -109,7 +110,7 @@ measured AS (
     UNION ALL SELECT * FROM big
     UNION ALL SELECT * FROM preschool
 )
-SELECT m.county, m.year, f.target_id, m.scope_code, m.scope_name, m.value
+SELECT m.county, m.year, f.target_id, m.scope_code, m.scope_name, m.value, m.key AS indicator_key
 FROM measured AS m
 JOIN ref_plan_files AS f ON f.plan_set = 'common' AND f.indicator_key = m.key;
 
