@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from edubalance.ingest.importer import import_lock, log_import, stage_and_swap
+from edubalance.ingest.importer import import_lock, log_import, open_snapshot, stage_and_swap
 from edubalance.ingest.problems import WARNING, Problems
 from edubalance.ingest.reading import UnreadableFile, calamine_grids, decode_csv_bytes, library_message, normalise_text
 from edubalance.model import registry
@@ -192,8 +192,6 @@ def validate_plan(
 
 
 def _counties(db: Path) -> set[str]:
-    from edubalance.ingest.importer import open_snapshot
-
     if not Path(db).is_file():
         return set()
     con = open_snapshot(db)
