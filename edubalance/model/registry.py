@@ -59,6 +59,14 @@ def reference_files() -> list[Path]:
     return files + plan_files()
 
 
+def source_file(table: str, county: str | None = None) -> str:
+    """The file a registry table is read from, relative to data/ (for titles and captions)."""
+    if table in ("ref_targets", "ref_plan_files"):
+        county = county or DEFAULT_COUNTY
+        return f"plans/{county if has_plan_file(county) else COMMON}/{PLAN_FILE}"
+    return REGISTRIES[table]
+
+
 def _plan_file_rows() -> pd.DataFrame:
     """All plan files in one frame: their columns, then county (an adcode or 'common'), plan_set
     ('own' or 'common') and ord (row index in its file)."""
