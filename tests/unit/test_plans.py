@@ -182,3 +182,19 @@ def test_a_county_without_data_gets_a_warning_not_an_error():
     chosen, rows = plans.validate_plan(df, None, problems, {KAIPING})
     assert chosen == ENPING and problems.errors == [] and len(rows) == 4
     assert [p.reason for p in problems.warnings] == ["数据库中还没有该县的数据；方案在导入该县数据后生效"]
+
+
+def test_command_line_plan_import(db_copy, tmp_path, capsys):
+    from edubalance.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\nE1,x,cv_within_cap_count,city,>=,abc,2027,count,,\n", encoding="utf-8")
+    sha = sha256_of(db_copy)
+    assert main(["plan", "import", str(bad), "--county", ENPING, "--db", str(db_copy)]) == 1
+    assert "第2行 列“goal”：目标值应为数字" in capsys.readouterr().err
+    assert sha256_of(db_copy) == sha
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    assert main(["plan", "import", str(good), "--db", str(db_copy)]) == 0
+    assert "已替换 440785 的方案目标登记表：4 项" in capsys.readouterr().out
+    assert _status(db_copy, ENPING)["target_id"].tolist() == ["E1", "E2", "E3", "E4"]
