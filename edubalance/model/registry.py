@@ -38,7 +38,7 @@ TARGET_COLUMNS = (
 # Where a county's targets come from (plan_source; the pages' words).
 PLAN_SOURCES = {
     "upload": "本县方案（管理员上传的目标登记表）",
-    "file": "本县方案（data/plans 目标登记表）",
+    "file": "本县方案（看板内置的本县目标登记表）",
     "common": "仅通用目标（国家标准）",
 }
 
