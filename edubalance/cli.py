@@ -16,8 +16,8 @@ import duckdb
 from edubalance.access import accounts, auth
 from edubalance.access.accounts import os_user
 from edubalance.access.auth import set_password_cli
-from edubalance.ingest.build import build_database
 from edubalance.ingest import plans
+from edubalance.ingest.build import build_database
 from edubalance.ingest.checking import check_workbook
 from edubalance.ingest.importer import database_problem, import_file, read_or_problems
 from edubalance.ingest.preview import preview_tables, summary_lines
