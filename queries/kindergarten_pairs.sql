@@ -9,7 +9,10 @@
 -- columns: school_id, school_name, town_name, partner_school_id, partner_name, partner_town,
 --          partner_area, since_year, rural_partners, goal, met, lon, lat, partner_lon,
 --          partner_lat
-WITH towns AS NOT MATERIALIZED (
+WITH ref_targets AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county, plan_set) FROM ref_targets WHERE county = $county
+),
+towns AS NOT MATERIALIZED (
     SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
 ),
 schools AS NOT MATERIALIZED (

@@ -4,7 +4,10 @@
 --          town_tasks); tasks never updated show no status.
 -- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: target_id, group_zh, wording, deadline, status, updated_on, note, owner
-WITH task_progress AS NOT MATERIALIZED (
+WITH ref_targets AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county, plan_set) FROM ref_targets WHERE county = $county
+),
+task_progress AS NOT MATERIALIZED (
     SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county
 ),
 latest AS (

@@ -10,7 +10,10 @@
 -- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, target_id, target_name, wording, indicator_key,
 --          deadline, required, count, goal, unit, met, status
-WITH towns AS NOT MATERIALIZED (
+WITH ref_targets AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county, plan_set) FROM ref_targets WHERE county = $county
+),
+towns AS NOT MATERIALIZED (
     SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
 ),
 schools AS NOT MATERIALIZED (

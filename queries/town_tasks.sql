@@ -10,7 +10,10 @@
 -- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: target_id, group_zh, wording, deadline, deadline_note, owner, status, task_status,
 --          updated_on, note, source
-WITH task_progress AS NOT MATERIALIZED (
+WITH ref_targets AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county, plan_set) FROM ref_targets WHERE county = $county
+),
+task_progress AS NOT MATERIALIZED (
     SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county
 ),
 as_of AS (
@@ -46,4 +49,4 @@ SELECT t.target_id, t.group_zh, t.wording, t.deadline, t.deadline_note, t.owner,
 FROM ref_targets AS t
 LEFT JOIN latest AS l USING (target_id)
 WHERE t.kind = 'qualitative' AND t.owner LIKE '%各镇（街）%'
-ORDER BY t.rowid;
+ORDER BY t.ord;
