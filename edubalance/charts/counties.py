@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from edubalance.charts.base import AREA_COLORS, BAD_COLOR, OK_COLOR, apply_layout, short_name
 from edubalance.charts.map import BORDER_COLOR, NO_DATA_COLOR, NOTE_COLOR, VALUE_SCALE, fit_geos, map_note
 from edubalance.charts.targets import status_bar
+from edubalance.geo.counties import counties_geojson
 from edubalance.geo.zones import OUTLINE_CREDIT
 from edubalance.metrics import progress
 from edubalance.model.safe_text import escape_figure, plot_text
@@ -166,6 +167,13 @@ def county_map(
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return escape_figure(fig)
+
+
+def area_map(frame: pd.DataFrame, prefix: str, value_col: str, label: str, **kwargs) -> go.Figure:
+    """``county_map`` on the counties under ``prefix`` (a province "44" or a city "4407"): the
+    polygons are looked up here, so a cached figure is keyed by the prefix, not by hashing a
+    third of a megabyte of GeoJSON on every run."""
+    return county_map(frame, counties_geojson(prefix), value_col, label, **kwargs)
 
 
 def _label_colors(features: list, d: pd.DataFrame, county_col: str, reverse: bool) -> list[str]:
