@@ -31,8 +31,12 @@ def database() -> Path:
     return db_path()
 
 
+# Queries about the whole database whose optional county is a filter, not the page's scope.
+UNSCOPED = frozenset({"import_history"})
+
+
 def _declares_county(name: str) -> bool:
-    return any(param[0] == "county" for param in dbmod.load_query(name).params)
+    return name not in UNSCOPED and any(param[0] == "county" for param in dbmod.load_query(name).params)
 
 
 def scoped(name: str, params: dict) -> dict:
