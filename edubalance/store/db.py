@@ -21,6 +21,7 @@ from edubalance.store.paths import QUERIES_DIR
 
 PARAM_LINE = re.compile(r"^--\s*param:\s*(\w+)\s+(int|text|float)(\s+optional)?\s*(.*)$")
 COUNTY_CODE = re.compile(r"\d{6}")
+SCOPE_CODE = re.compile(r"(\d{2}|\d{4}|\d{6})?")  # '' = everything, else a 省/市/县 adcode prefix
 HEADER_LINE = re.compile(r"^--\s*(name|purpose|columns):\s*(.*)$")
 
 
@@ -94,6 +95,8 @@ def coerce_params(q: NamedQuery, given: dict) -> dict:
             raise QueryError(f"参数 {name} 应为 {typ}：{value!r}") from exc
     if "county" in out and not COUNTY_CODE.fullmatch(out["county"]):
         raise QueryError(f"参数 county 应为 6 位县级区划代码：{out['county']!r}")
+    if "scope" in out and not SCOPE_CODE.fullmatch(out["scope"]):
+        raise QueryError(f"参数 scope 应为空或区划代码前缀（2、4 或 6 位数字）：{out['scope']!r}")
     return out
 
 
@@ -155,8 +158,11 @@ def run(name: str, params: dict | None = None, *, db: Path | None = None, con=No
     values = coerce_params(q, params or {})
     con = connect(db) if con is None else cursor(con)
     try:
-        if "county" in {n for n, _, _ in q.params}:
-            values["county"] = _resolve_county(q.name, values.get("county"), con, db)
+        for pname, ptype, _ in q.params:
+            if pname == "county":
+                values["county"] = _resolve_county(q.name, values.get("county"), con, db)
+            elif pname not in values:  # an optional parameter left out: '' (text) or NULL
+                values[pname] = "" if ptype == "text" else None
         # Through Arrow: .df() builds text columns one Python object at a time (3—4× slower).
         return to_frame(con.sql(q.sql, params=values).to_arrow_table())
     finally:
