@@ -45,7 +45,12 @@ gaps = data.query("county_urban_rural", year=year, stage=stage, scope=area)
 indicators = gaps.drop_duplicates("indicator")
 ind_names = dict(zip(indicators["indicator"], indicators.get("indicator_name", indicators["indicator"])))
 indicator = filters.url_choice("城乡差距指标", list(ind_names), "ind", key="cty_ind", format_func=ind_names.get)
-gap = gaps[gaps["indicator"] == indicator].drop(columns=["county_name"], errors="ignore").merge(names, on="county")
+gap = (
+    gaps[gaps["indicator"] == indicator]
+    .drop(columns=["county_name"], errors="ignore")
+    .rename(columns={"urban_value": "urban", "rural_value": "rural"})
+    .merge(names, on="county")
+)
 
 if metric == "cv":
     frame, col, label, fmt, unit = (
@@ -98,12 +103,25 @@ for column, stage_name in zip((left, right), filters.COMPULSORY):
 
 # --- 3. common targets --------------------------------------------------------------------------
 st.subheader("共同目标（G1—G7）达成情况")
-st.caption("共同目标为各县共同适用的国家标准，期限为“持续”：当年值对照目标值判定。")
+st.caption(
+    "共同目标为各县共同适用的国家标准（差异系数限值、学校“7项中至少6项”达标、班额与校额上限、学前教育普及普惠），"
+    "期限为“持续”：取该学年及以前最近一个有数值的学年对照目标值判定。"
+)
 verdicts = county_metrics.verdict_counts(targets).merge(names, on="county")
 widgets.chart(data.figure(charts_counties.verdict_bars, verdicts), key="cty_verdicts")
 with st.expander("表格：各县共同目标明细"):
+    detail = targets.drop(columns=["county_name"], errors="ignore").merge(names, on="county")
+    keep = ["county", "county_name", "target_id", "wording", "comparator", "goal", "unit", "value_year", "value"]
     widgets.table(
-        targets.drop(columns=["county_name"], errors="ignore").merge(names, on="county"),
+        detail[[c for c in keep + ["units_met", "units", "verdict"] if c in detail]].rename(
+            columns={
+                "county": "县级区划代码",
+                "county_name": "县（市、区）",
+                "units_met": "达标单位数",
+                "units": "有数据单位数",
+                "verdict": "结论",
+            }
+        ),
         f"县域共同目标_{year}",
         key="cty_targets_t",
     )
@@ -118,8 +136,22 @@ st.subheader("排名")
 st.caption(
     "先比共同目标达标项数（多者在前），再比差异系数不超过限值的项数（多者在前），再比最差一项差异系数÷限值（小者在前）。"
 )
+RANKING_COLUMNS = {
+    "rank": "排名",
+    "county": "县级区划代码",
+    "county_name": "县（市、区）",
+    "targets_met": "共同目标达标项数",
+    "targets_with_data": "有数据的共同目标",
+    "targets": "共同目标项数",
+    "cv_year": "差异系数学年",
+    "cvs_within_cap": "差异系数不超过限值的项数",
+    "cvs": "差异系数项数",
+    "worst_cv_ratio": "最差差异系数÷限值",
+    "worst_stage": "最差项学段",
+    "worst_indicator_name": "最差项指标",
+}
 widgets.table(
-    ranking.drop(columns=["county_name"], errors="ignore").merge(names, on="county", how="left"),
+    ranking[[c for c in RANKING_COLUMNS if c in ranking]].rename(columns=RANKING_COLUMNS),
     f"县域排名_{year}",
     key="cty_rank",
 )
