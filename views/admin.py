@@ -87,6 +87,18 @@ def _school_counties(db_signature: tuple) -> dict[str, str]:
     return dict(importer.read_existing(db).school_county)
 
 
+def _upload_refusal(upload: uploads.Upload) -> str | None:
+    """A bound editor's upload must be exactly their county's; the refusal is audited once per file."""
+    if account.county is None:
+        return None
+    counties = permissions.upload_counties(upload.tables, _school_counties(signature(db)))
+    reason = permissions.import_refusal(account, counties)
+    if reason and st.session_state.get("refused_upload") != upload.sha:
+        st.session_state["refused_upload"] = upload.sha
+        accounts.audit(store, admin, "access_refused", reason, address=session.client_address())
+    return reason
+
+
 def _changed(message: str) -> None:
     """After this session swapped a new database in: drop stale connections, start afresh."""
     data.forget_connections()
@@ -134,8 +146,11 @@ with tab_import:
         key=f"upload_{st.session_state.get('upload_round', 0)}",
         help=f"单次上传合计不超过 {uploads.MAX_UPLOAD_MB} MB。上传后先全部校验，数据库在确认导入前不会改动。",
     )
-    if files:
-        upload = _read(tuple(f.name for f in files), tuple(f.getvalue() for f in files))
+    upload = _read(tuple(f.name for f in files), tuple(f.getvalue() for f in files)) if files else None
+    refused = _upload_refusal(upload) if upload is not None else None
+    if refused:  # a bound editor's upload of another county: said at once, nothing checked or previewed
+        st.error(refused, icon=":material/block:")
+    if files and not refused:
         problems, n_errors, n_warnings = _check(upload, upload.sha, replace, signature(db))
         c = st.columns(3)
         c[0].metric("读取的表", len(upload.rows), border=True)
@@ -306,6 +321,9 @@ def _task_county() -> str:
     """Whose tasks: a bound editor's own county; else the page's county, or a choice."""
     units = scope.counties()
     if account.county:
+        if account.county not in set(units["county"]):
+            st.info(f"本账号限县级区划代码 {account.county}，数据库中还没有该县的数据。")
+            return ""
         st.caption(f"本账号限 {md(scope.county_label(account.county, units))}（{account.county}）的任务进展。")
         return account.county
     if len(units) <= 1:
@@ -371,7 +389,7 @@ with tab_tasks:
     task_county = _task_county()
     if task_county:
         _tasks(task_county)
-    else:
+    elif not account.county:
         st.info("各县的任务不同：请先选择一个县（市、区）。")
 
 for tab in tab_plans:  # 管理员 only

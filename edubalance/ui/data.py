@@ -69,7 +69,14 @@ def forget_connections() -> None:
 
 
 def dataset_info() -> dict:
-    return query("dataset_info").iloc[0].to_dict()
+    """dataset_info of the county in scope; for a city or the province, the years of its
+    counties (the demo flag and the last import are the database's, the same for any county)."""
+    if scope.county() or not scope.is_multi():
+        return query("dataset_info").iloc[0].to_dict()
+    units = scope.in_scope()
+    info = query("dataset_info", county=str(units["county"].iloc[0])).iloc[0].to_dict()
+    info.update(county_code="", first_year=units["first_year"].min(), last_year=units["last_year"].max())
+    return info
 
 
 def available_years() -> list[int]:
