@@ -276,3 +276,17 @@ def test_the_importer_rebuilds_derived_rows_of_the_touched_counties_only(two_cou
     assert update_task(db, "Q1", "推进中", user="测试", town_code=KAIPING + "001000").ok
     assert import_tables(tables_from_frames(oracle_frames()), tmp_path / "fresh.duckdb", fresh=True).ok
     assert calls == [[ENPING], [KAIPING], None]
+
+
+def test_the_preview_of_a_new_county_adds_its_years_and_replaces_none(demo_db, tmp_path):
+    from edubalance.ingest.preview import preview_tables, summary_lines
+
+    db = _copy(demo_db, tmp_path)
+    before = sha256_of(db)
+    pv = preview_tables(tables_from_frames(enping_frames()), db)
+    assert pv.ok, [p.line() for p in pv.problems.errors]
+    assert pv.years_added == {"学校年度": [2025, 2026], "市级年度": [2025, 2026]} and pv.years_replaced == {}
+    assert sorted(pv.schools_added["school_id"]) == sorted(enping_frames()["学校"]["学校标识码"])
+    assert set(pv.schools_added["county"]) == {ENPING}
+    assert "新增学校 6 所" in "\n".join(summary_lines(pv))
+    assert sha256_of(db) == before
