@@ -290,3 +290,13 @@ def test_the_preview_of_a_new_county_adds_its_years_and_replaces_none(demo_db, t
     assert set(pv.schools_added["county"]) == {ENPING}
     assert "新增学校 6 所" in "\n".join(summary_lines(pv))
     assert sha256_of(db) == before
+
+
+def test_quality_findings_run_per_county(two_county_db):
+    from edubalance.ingest import quality
+
+    found = quality.findings(two_county_db, geometry=False)
+    assert list(found.columns)[-1] == "county" and set(found["county"]) <= {KAIPING, ENPING}
+    assert KAIPING in set(found["county"])
+    one = quality.findings(two_county_db, geometry=False, county=KAIPING)
+    assert "county" not in one.columns and len(one) == (found["county"] == KAIPING).sum()
