@@ -420,7 +420,7 @@ def test_admin_sees_accounts_and_the_audit_log(admin_db, with_password):
     at = _admin(_app("views/admin.py"))
     at.run()
     assert not at.exception
-    assert [t.label for t in at.tabs][-1] == "账号与审计"
+    assert [t.label for t in at.tabs][-2:] == ["方案目标", "账号与审计"]  # plan upload: 管理员 only
     people = next(d.value for d in at.dataframe if "角色" in d.value.columns)
     assert set(zip(people["账号"], people["角色"], people["限定县"])) == {
         ("编辑甲", "数据管理员", "440783"),
@@ -457,6 +457,7 @@ def test_only_an_admin_may_restore_a_database_version(admin_db, no_secrets, tmp_
     assert any("仅管理员可以操作" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "do_restore"]
     assert not [s for s in at.selectbox if s.key == "restore_choice"]
+    assert "方案目标" not in [t.label for t in at.tabs] and "账号与审计" not in [t.label for t in at.tabs]
     assert permissions.role_refusal(accounts.Account("管", "admin", None, "x"), "restore") is None
 
 
