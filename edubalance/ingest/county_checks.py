@@ -20,6 +20,7 @@ import pandas as pd
 
 from edubalance.geo.counties import unit_name
 from edubalance.ingest.problems import WARNING, Problems, county_label
+from edubalance.model import registry
 from edubalance.model.schema import (
     COUNTY_SHEETS,
     DESIGNATIONS,
@@ -46,6 +47,9 @@ class Existing:
     years: dict[str, dict[str, set[int]]] = field(default_factory=dict)
     counties: set[str] = field(default_factory=set)
     school_county: dict[str, str] = field(default_factory=dict)  # school_id -> county
+    # county -> the target ids its rows may name (the database's ref_targets, which holds an
+    # uploaded plan); empty for a database without per-county targets
+    targets: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def county(self) -> str | None:
@@ -54,6 +58,16 @@ class Existing:
 
     def all_years(self, sheet_key: str) -> set[int]:
         return set().union(*self.years.get(sheet_key, {}).values())
+
+
+def target_ids(county: str, existing: Existing) -> set[str]:
+    """The task ids of a county: its plan files' and those the database holds for it (an
+    uploaded plan lives only there)."""
+    try:
+        ids = set(registry.targets(county)["target_id"])
+    except TypeError:  # a registry whose targets() predates plans per county: the one plan
+        ids = set(registry.targets()["target_id"])
+    return ids | existing.targets.get(county, set())
 
 
 def _prefix(codes: pd.Series) -> pd.Series:
