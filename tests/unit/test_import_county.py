@@ -300,3 +300,39 @@ def test_quality_findings_run_per_county(two_county_db):
     assert KAIPING in set(found["county"])
     one = quality.findings(two_county_db, geometry=False, county=KAIPING)
     assert "county" not in one.columns and len(one) == (found["county"] == KAIPING).sum()
+
+
+def test_the_template_documents_the_county_column_last_in_its_three_sheets():
+    import io
+
+    import openpyxl
+
+    from edubalance.ingest.template import HELP_SHEET, template_bytes
+
+    wb = openpyxl.load_workbook(io.BytesIO(template_bytes()), read_only=True)
+    for sheet in ("市级年度", "任务进展", "教研员"):
+        header = [c.value for c in next(wb[sheet].iter_rows(max_row=1))]
+        assert header[-1] == "县级区划代码", sheet
+    rows = [r for r in wb[HELP_SHEET].iter_rows(values_only=True) if r[1] == "县级区划代码"]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+        (s, "county", "6位县级区划代码（文本）", None) for s in ("市级年度", "任务进展", "教研员")
+    ]
+    assert all("含多个县时必填" in r[6] for r in rows)
+
+
+def test_a_pairing_across_counties_is_a_warning_of_the_first_school_county(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    kaiping_school = _rows(
+        db, "SELECT min(school_id) AS s FROM schools WHERE school_type = '幼儿园' AND town_code LIKE '440783%'"
+    )["s"][0]
+    pair = {
+        "kind": "幼儿园结对帮扶",
+        "school_id": kaiping_school,
+        "partner_school_id": "1144785001",
+        "since_year": 2025,
+    }
+    result = import_tables(tables_from_frames({"认定与结对": frame("designations", [pair])}), db)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    (warning,) = [p for p in result.problems.warnings if "分属不同的县" in p.reason]
+    assert (warning.row, warning.value, warning.county) == (2, "1144785001", KAIPING)
+    assert warning.reason == f"结对双方分属不同的县（{KAIPING}、{ENPING}）；已导入，请核对"
