@@ -336,3 +336,33 @@ def test_a_pairing_across_counties_is_a_warning_of_the_first_school_county(two_c
     (warning,) = [p for p in result.problems.warnings if "分属不同的县" in p.reason]
     assert (warning.row, warning.value, warning.county) == (2, "1144785001", KAIPING)
     assert warning.reason == f"结对双方分属不同的县（{KAIPING}、{ENPING}）；已导入，请核对"
+
+
+def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_path):
+    """A history file written before issue 16 (no county columns, no import_log.counties)
+    restores: its rows take its single county, and the restore rolls 恩平 back."""
+    from edubalance.ingest.restore import restore_backup
+
+    db = _copy(two_county_db, tmp_path)
+    old = tmp_path / "history" / "db-20250101T000000000000.duckdb"
+    old.parent.mkdir()
+    shutil.copy2(db, old)
+    con = duckdb.connect(str(old))
+    con.execute(
+        "DELETE FROM school_years WHERE school_id IN (SELECT school_id FROM schools WHERE town_code LIKE ?)",
+        [ENPING + "%"],
+    )
+    for table in ("schools", "towns"):
+        con.execute(f"DELETE FROM {table} WHERE town_code LIKE ?", [ENPING + "%"])
+    con.execute("DELETE FROM city_facts WHERE county = ?", [ENPING])
+    for table in ("city_facts", "task_progress", "researchers"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN county")
+    con.execute("ALTER TABLE import_log DROP COLUMN counties")
+    con.close()
+    result = restore_backup(db, old, user="测试", allow_unverified=True)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    assert _rows(db, "SELECT DISTINCT county FROM city_facts")["county"].tolist() == [KAIPING]
+    assert _rows(db, "SELECT count(*) AS n FROM researchers WHERE county IS DISTINCT FROM ?", [KAIPING])["n"][0] == 0
+    log = _rows(db, "SELECT action, counties FROM import_log ORDER BY id DESC LIMIT 1")
+    assert log.values.tolist() == [["restore", KAIPING]]
+    assert set(_rows(db, "SELECT DISTINCT substr(town_code, 1, 6) AS c FROM d_segments")["c"]) == {KAIPING}
