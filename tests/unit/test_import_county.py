@@ -16,7 +16,7 @@ import pytest
 from edubalance.ingest import importer
 from edubalance.ingest.county_checks import NEEDS_COUNTY, NEEDS_COUNTY_DB
 from edubalance.ingest.importer import import_tables, update_task
-from edubalance.ingest.problems import COUNTY_HEADER
+from edubalance.ingest.problems import COUNTY_HEADER, NO_COUNTY
 from edubalance.ingest.reading import tables_from_frames
 from edubalance.store.history import sha256_of
 from tests.support import two_counties
@@ -145,8 +145,8 @@ def test_a_multi_county_workbook_needs_the_county_on_each_city_row(tmp_path):
     assert by[("学校", 2)] == ENPING and by[("学校", len(frames["学校"]) + 1)] == TAISHAN
     table = result.problems.frame()
     assert table.columns[0] == COUNTY_HEADER
-    assert table[COUNTY_HEADER].tolist()[:n] == ["（全工作簿）"] * n  # the county-less rows first
-    assert set(table[COUNTY_HEADER]) == {"（全工作簿）", "440785 恩平市", "440781 台山市"}
+    assert table[COUNTY_HEADER].tolist()[:n] == [NO_COUNTY] * n  # the county-less rows first
+    assert set(table[COUNTY_HEADER]) == {NO_COUNTY, "440785 恩平市", "440781 台山市"}
     lines = result.problems.report_lines()
     assert "== 440785 恩平市：1 个错误、0 个疑点 ==" in lines and "== 440781 台山市：1 个错误、0 个疑点 ==" in lines
 
