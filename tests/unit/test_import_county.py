@@ -287,7 +287,7 @@ def test_the_preview_of_a_new_county_adds_its_years_and_replaces_none(demo_db, t
     assert pv.ok, [p.line() for p in pv.problems.errors]
     assert pv.years_added == {"学校年度": [2025, 2026], "市级年度": [2025, 2026]} and pv.years_replaced == {}
     assert sorted(pv.schools_added["school_id"]) == sorted(enping_frames()["学校"]["学校标识码"])
-    assert set(pv.schools_added["county"]) == {ENPING}
+    assert set(pv.schools_added["county"]) == {ENPING} and pv.counties == [ENPING]
     assert "新增学校 6 所" in "\n".join(summary_lines(pv))
     assert sha256_of(db) == before
 
@@ -366,3 +366,22 @@ def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_pa
     log = _rows(db, "SELECT action, counties FROM import_log ORDER BY id DESC LIMIT 1")
     assert log.values.tolist() == [["restore", KAIPING]]
     assert set(_rows(db, "SELECT DISTINCT substr(town_code, 1, 6) AS c FROM d_segments")["c"]) == {KAIPING}
+
+
+def test_an_import_limited_to_one_county_refuses_a_workbook_touching_another(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    before = sha256_of(db)
+    refused = import_enping(db, replace_years=True, allowed_counties={KAIPING})
+    assert not refused.ok and refused.counties == [ENPING]
+    assert [p.reason for p in refused.problems.errors] == [
+        "工作簿涉及县级区划代码 440785，超出本账号可导入的范围（440783）"
+    ]
+    # 学校年度 rows name no county themselves: their schools do
+    rows = enping_frames(years=(2025,))["学校年度"]
+    refused = import_tables(tables_from_frames({"学校年度": rows}), db, replace_years=True, allowed_counties={KAIPING})
+    assert not refused.ok and refused.counties == [ENPING]
+    task = update_task(db, "Q1", "推进中", user="测试", county=ENPING, allowed_counties={KAIPING})
+    assert not task.ok
+    assert sha256_of(db) == before
+    allowed = import_enping(db, replace_years=True, allowed_counties={ENPING})
+    assert allowed.ok and allowed.counties == [ENPING]
