@@ -385,3 +385,17 @@ def test_an_import_limited_to_one_county_refuses_a_workbook_touching_another(two
     assert sha256_of(db) == before
     allowed = import_enping(db, replace_years=True, allowed_counties={ENPING})
     assert allowed.ok and allowed.counties == [ENPING]
+
+
+def test_cli_import_refuses_a_clash_per_county_and_replaces_with_the_flag(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    book = tmp_path / "enping.xlsx"
+    write_xlsx(enping_frames(years=(2026,)), book)
+    cmd = [sys.executable, "-m", "edubalance", "import", str(book), "--db", str(db)]
+    before = sha256_of(db)
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1 and "数据库中 440785 恩平市已有 2026 学年的数据" in out.stdout
+    assert sha256_of(db) == before
+    out = subprocess.run([*cmd, "--replace-years"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"已导入 {db}（440785 恩平市）：" in out.stdout
