@@ -21,6 +21,7 @@ from edubalance.ingest.build import build_database
 from edubalance.ingest.checking import check_workbook
 from edubalance.ingest.importer import database_problem, import_file, read_or_problems
 from edubalance.ingest.preview import preview_tables, summary_lines
+from edubalance.ingest.problems import county_label
 from edubalance.ingest.restore import restore_backup
 from edubalance.store import db as dbmod
 from edubalance.store import history
@@ -29,8 +30,9 @@ from edubalance.store.private import restrict_umask
 
 
 def _print_problems(problems) -> None:
-    for p in problems.items:
-        print(p.line())
+    # Grouped under a heading per county when the workbook holds several (Problems.report_lines).
+    for line in problems.report_lines():
+        print(line)
 
 
 def cmd_build(args) -> int:
@@ -125,7 +127,8 @@ def cmd_import(args) -> int:
     if not result.ok:
         print(f"导入被拒绝：{result.problems.total('错误')} 个错误；数据库未改动。", file=sys.stderr)
         return 1
-    print(f"已导入 {db}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
+    where = f"（{'、'.join(county_label(c) for c in result.counties)}）" if result.counties else ""
+    print(f"已导入 {db}{where}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
     return 0
 
 

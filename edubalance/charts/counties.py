@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from edubalance.charts.base import AREA_COLORS, BAD_COLOR, OK_COLOR, apply_layout, short_name
 from edubalance.charts.map import BORDER_COLOR, NO_DATA_COLOR, NOTE_COLOR, VALUE_SCALE, fit_geos, map_note
 from edubalance.charts.targets import status_bar
+from edubalance.geo.counties import counties_geojson
 from edubalance.geo.zones import OUTLINE_CREDIT
 from edubalance.metrics import progress
 from edubalance.model.safe_text import escape_figure, plot_text
@@ -27,6 +28,8 @@ from edubalance.model.safe_text import escape_figure, plot_text
 # ``threshold`` column wins when present.
 CV_CAPS = {"小学": 0.50, "初中": 0.45}
 STAGES = ("小学", "初中")
+# county_targets' verdict colours (持续 targets: 已达标 | 未达标 | 数据不足, never a projection).
+VERDICT_COLORS = {"已达标": OK_COLOR, "未达标": BAD_COLOR}
 HIGHLIGHT_COLOR = "#111827"
 LABEL_LIMIT = 30  # more county names than this on one map only collide
 
@@ -168,6 +171,13 @@ def county_map(
     return escape_figure(fig)
 
 
+def area_map(frame: pd.DataFrame, prefix: str, value_col: str, label: str, **kwargs) -> go.Figure:
+    """``county_map`` on the counties under ``prefix`` (a province "44" or a city "4407"): the
+    polygons are looked up here, so a cached figure is keyed by the prefix, not by hashing a
+    third of a megabyte of GeoJSON on every run."""
+    return county_map(frame, counties_geojson(prefix), value_col, label, **kwargs)
+
+
 def _label_colors(features: list, d: pd.DataFrame, county_col: str, reverse: bool) -> list[str]:
     """White names on the dark end of the light-to-dark scale, near-black elsewhere."""
     values = dict(zip(d[county_col], d["_value"]))
@@ -231,6 +241,25 @@ def cv_heat_table(frame: pd.DataFrame, stages: tuple[str, ...] = STAGES, title: 
             return grid[name].reindex(index=rows, columns=cols)
 
         cv, cap, ratio = part("cv"), part("_cap"), part("_ratio")
+        if ratio.isna().to_numpy().any():  # no CV (no value, or a mean of 0): a grey cell with —
+            gaps = ratio.isna().astype(float).where(ratio.isna())
+            fig.add_trace(
+                go.Heatmap(
+                    z=gaps.values,
+                    x=cols,
+                    y=rows,
+                    colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                    text=gaps.map(lambda v: "—" if v == 1 else "").values,
+                    texttemplate="%{text}",
+                    hovertemplate=f"%{{y}}<br>{stage} %{{x}}<br>无差异系数（无数据或均值为0）<extra></extra>",
+                    xgap=1,
+                    ygap=1,
+                    showscale=False,
+                    name=f"{stage}（无差异系数）",
+                ),
+                row=1,
+                col=i,
+            )
         fig.add_trace(
             go.Heatmap(
                 z=ratio.clip(upper=2).values,
@@ -285,7 +314,9 @@ def _verdict_counts(frame: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
         statuses = [c for c in d.columns if c in progress.STATUS_ORDER]
         wide = d.groupby("_label", sort=False)[statuses].sum()
     wide = wide.reindex(d.drop_duplicates("county")["_label"].tolist()).fillna(0)
-    order = [s for s in progress.STATUS_ORDER if s in wide.columns]
+    # 未达标 (a common target's verdict) just before 数据不足, which stays last.
+    known = tuple(s for s in progress.STATUS_ORDER if s != progress.NO_DATA) + ("未达标", progress.NO_DATA)
+    order = [s for s in known if s in wide.columns]
     return wide[order + [c for c in wide.columns if c not in order]].astype(int)
 
 
@@ -301,16 +332,17 @@ def verdict_bars(frame: pd.DataFrame, horizon: int | None = None, title: str | N
         vals = wide[status].tolist()
         if not any(vals):
             continue
-        fig.add_trace(
-            status_bar(
-                wide.index.tolist(),
-                vals,
-                status,
-                hover_status=plot_text(status),
-                insidetextanchor="middle",
-                textangle=0,
-            )
+        bar = status_bar(
+            wide.index.tolist(),
+            vals,
+            status,
+            hover_status=plot_text(status),
+            insidetextanchor="middle",
+            textangle=0,
         )
+        if status in VERDICT_COLORS:
+            bar.marker.color = VERDICT_COLORS[status]
+        fig.add_trace(bar)
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text="共同目标（项）", dtick=1)
@@ -358,5 +390,14 @@ def gap_bars(
         )
     )
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=plot_text(label), zeroline=True, zerolinecolor="#9ca3af")
+    # Room on both sides for the value labels outside the bars (on a phone they would run into
+    # the county names or off the edge).
+    lo, hi = min(0.0, d["_gap"].min(skipna=True) or 0.0), max(0.0, d["_gap"].max(skipna=True) or 0.0)
+    pad = 0.3 * (hi - lo) or 1.0
+    fig.update_xaxes(
+        title_text=plot_text(label),
+        zeroline=True,
+        zerolinecolor="#9ca3af",
+        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.3 * pad)],
+    )
     return escape_figure(apply_layout(fig, height=max(260, 24 * len(d) + 120), title=title))
