@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from edubalance.charts.base import CATEGORY_COLORS
-from edubalance.geo.zones import OUTLINE_CREDIT, SCHEMATIC_LABEL
+from edubalance.geo.zones import OUTLINE_CREDIT, SCHEMATIC_LABEL, geometry_only
 
 TOPOJSON_URL = "app/static/topojson/"  # Streamlit static serving of ./static/topojson/
 
@@ -124,11 +124,12 @@ def town_map(
     tv = tv[tv["town_code"].isin(names) & tv["value"].notna()]
     unit_suffix = unit or ""
 
+    drawn = geometry_only(geojson)
     missing = [code for code in names if code not in set(tv["town_code"])]
     if missing:
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson,
+                geojson=drawn,
                 featureidkey="id",
                 locations=missing,
                 z=[0] * len(missing),
@@ -143,7 +144,7 @@ def town_map(
     if len(tv):
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson,
+                geojson=drawn,
                 featureidkey="id",
                 locations=tv["town_code"],
                 z=tv["value"],

@@ -26,7 +26,7 @@ from edubalance.charts.map import (
 )
 from edubalance.charts.towns import unit_title
 from edubalance.geo.outline import county_adcode
-from edubalance.geo.zones import SEAT_COLUMNS, official_boundary_path, town_geojson, town_seats_key
+from edubalance.geo.zones import SEAT_COLUMNS, geometry_only, official_boundary_path, town_geojson, town_seats_key
 from edubalance.model import registry
 from edubalance.model.format import d3_format, format_value
 from edubalance.model.safe_text import plot_text
@@ -312,7 +312,7 @@ def status_map(
         counts = [f"{int(n)}{u}" for n, u in zip(part["count"], part["unit"])]
         fig.add_trace(
             go.Choropleth(
-                geojson=subset_geojson(geojson, part["town_code"]),
+                geojson=geometry_only(geojson, part["town_code"]),
                 featureidkey="id",
                 locations=part["town_code"],
                 z=[1] * len(part),

@@ -315,6 +315,22 @@ def to_plotly_geojson(gdf: gpd.GeoDataFrame, simplify_tolerance: float = 0.0005,
     return {"type": "FeatureCollection", "features": features}
 
 
+def geometry_only(geojson: dict, codes=None) -> dict:
+    """The features (all, or those whose id is in ``codes``) with their id and geometry only.
+
+    What a figure ships to the browser: plotly draws by id, and a property such as the town's
+    name is imported text that no trace needs (shares the geometry objects)."""
+    wanted = None if codes is None else {str(c) for c in codes}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": f["id"], "geometry": f["geometry"]}
+            for f in geojson["features"]
+            if wanted is None or f["id"] in wanted
+        ],
+    }
+
+
 def ring_signed_area(coords) -> float:
     """Shoelace signed area of a ring in lon/lat: > 0 counter-clockwise, < 0 clockwise."""
     xy = np.asarray(coords, dtype=float)

@@ -105,7 +105,7 @@ def test_town_detail_shows_the_url_probe_as_text(env):
     texts = assert_inert(at)
     warning = shown(at.warning[0].value)
     assert warning.startswith(f"没有区划代码为 {TOWN_PROBE} 的镇街")
-    assert f"已显示{TOWN_NAMES['990101001000']}" in warning
+    assert f"已显示{TOWN_NAMES['440783001000']}" in warning
     assert any(TOWN_PROBE in t for t in texts)
 
 
@@ -123,7 +123,7 @@ def test_overview_lists_hostile_towns_literally(env):
     at = run("views/overview.py")
     texts = assert_inert(at)
     boarding = [t for t in texts if t.startswith("**尚无公办寄宿制学校**")][0]
-    assert TOWN_NAMES["990101101000"] in boarding and TOWN_NAMES["990101102000"] in boarding
+    assert TOWN_NAMES["440783101000"] in boarding and TOWN_NAMES["440783102000"] in boarding
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,22 @@ from pathlib import Path
 
 from edubalance.ingest.importer import import_tables
 from edubalance.ingest.reading import tables_from_frames
-from tests.support.workbooks import TOWN_A, TOWN_B, TOWN_C, oracle_frames
+from tests.support.workbooks import COUNTY, TOWN_A, TOWN_B, TOWN_C, as_county, oracle_frames
 
 EVIL = "evil.example"
+# Kaiping's code: the pages must show the hostile names in Kaiping's plan targets too (a
+# county without a plan of its own has only the common targets G1–G7, none per town).
+HOSTILE_COUNTY = "440783"
+
+
+def _as_kaiping(code: str) -> str:
+    return HOSTILE_COUNTY + code[len(COUNTY) :]
+
+
 TOWN_NAMES = {
-    TOWN_A: f"<img src=http://{EVIL}/a.png onerror=alert(1)>",
-    TOWN_B: f"**粗体**[链接](http://{EVIL}/b) ![x](http://{EVIL}/b.png)",
-    TOWN_C: f'=HYPERLINK("http://{EVIL}/c","y")',
+    _as_kaiping(TOWN_A): f"<img src=http://{EVIL}/a.png onerror=alert(1)>",
+    _as_kaiping(TOWN_B): f"**粗体**[链接](http://{EVIL}/b) ![x](http://{EVIL}/b.png)",
+    _as_kaiping(TOWN_C): f'=HYPERLINK("http://{EVIL}/c","y")',
 }
 SCHOOL_NAMES = [
     f'<a href="http://{EVIL}/s1">点我</a>',
@@ -28,7 +37,7 @@ TOWN_PROBE = f"[点此重新登录](http://{EVIL}/) ![x](http://{EVIL}/t.png)"
 
 
 def hostile_frames(year: int = 2025):
-    frames = oracle_frames(year)
+    frames = as_county(oracle_frames(year), HOSTILE_COUNTY)
     towns = frames["镇街"].copy()
     towns["镇街名称"] = towns["区划代码"].map(TOWN_NAMES)
     schools = frames["学校"].copy()
