@@ -399,3 +399,11 @@ def test_cli_import_refuses_a_clash_per_county_and_replaces_with_the_flag(two_co
     out = subprocess.run([*cmd, "--replace-years"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"已导入 {db}（440785 恩平市）：" in out.stdout
+
+
+def test_city_rows_without_any_town_cannot_tell_their_county(tmp_path):
+    from edubalance.ingest.county_checks import NO_COUNTY_AT_ALL
+
+    facts = frame("city_facts", [{"year": 2025, "key": "pop_age3_5", "value": 5}])
+    result = import_tables(tables_from_frames({"市级年度": facts}), tmp_path / "empty.duckdb")
+    assert [(p.row, p.column, p.reason) for p in result.problems.errors] == [(2, "县级区划代码", NO_COUNTY_AT_ALL)]
