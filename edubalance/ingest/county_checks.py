@@ -57,9 +57,6 @@ class Existing:
         """The database's county when it holds exactly one (older callers ask for it)."""
         return next(iter(self.counties)) if len(self.counties) == 1 else None
 
-    def all_years(self, sheet_key: str) -> set[int]:
-        return set().union(*self.years.get(sheet_key, {}).values())
-
 
 def target_ids(county: str, existing: Existing) -> set[str]:
     """The task ids of a county: its plan files' and those the database holds for it (an
