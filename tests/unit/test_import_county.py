@@ -358,6 +358,11 @@ def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_pa
     for table in ("city_facts", "task_progress", "researchers"):
         con.execute(f"ALTER TABLE {table} DROP COLUMN county")
     con.execute("ALTER TABLE import_log DROP COLUMN counties")
+    # an uploaded plan (the shape ingest/plans.py writes: county, the targets.csv columns, ord)
+    columns = "target_id,group_zh,plan_clause,wording,indicator_key,scope,comparator,goal,unit,deadline,"
+    columns += "baseline_year,kind,owner,deadline_note,owner_note,measure_note,round_ends"
+    cells = ", ".join(f"'T1' AS {c}" if c == "target_id" else f"NULL::VARCHAR AS {c}" for c in columns.split(","))
+    con.execute(f"CREATE OR REPLACE TABLE plan_targets AS SELECT '440783' AS county, {cells}, 0 AS ord")
     con.close()
     result = restore_backup(db, old, user="测试", allow_unverified=True)
     assert result.ok, [p.line() for p in result.problems.errors]
@@ -366,6 +371,7 @@ def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_pa
     log = _rows(db, "SELECT action, counties FROM import_log ORDER BY id DESC LIMIT 1")
     assert log.values.tolist() == [["restore", KAIPING]]
     assert set(_rows(db, "SELECT DISTINCT substr(town_code, 1, 6) AS c FROM d_segments")["c"]) == {KAIPING}
+    assert _rows(db, "SELECT county, target_id FROM plan_targets").values.tolist() == [[KAIPING, "T1"]]
 
 
 def test_an_import_limited_to_one_county_refuses_a_workbook_touching_another(two_county_db, tmp_path):
@@ -399,3 +405,11 @@ def test_cli_import_refuses_a_clash_per_county_and_replaces_with_the_flag(two_co
     out = subprocess.run([*cmd, "--replace-years"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"已导入 {db}（440785 恩平市）：" in out.stdout
+
+
+def test_city_rows_without_any_town_cannot_tell_their_county(tmp_path):
+    from edubalance.ingest.county_checks import NO_COUNTY_AT_ALL
+
+    facts = frame("city_facts", [{"year": 2025, "key": "pop_age3_5", "value": 5}])
+    result = import_tables(tables_from_frames({"市级年度": facts}), tmp_path / "empty.duckdb")
+    assert [(p.row, p.column, p.reason) for p in result.problems.errors] == [(2, "县级区划代码", NO_COUNTY_AT_ALL)]
