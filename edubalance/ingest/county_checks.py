@@ -61,11 +61,7 @@ class Existing:
 def target_ids(county: str, existing: Existing) -> set[str]:
     """The task ids of a county: its plan files' and those the database holds for it (an
     uploaded plan lives only there)."""
-    try:
-        ids = set(registry.targets(county)["target_id"])
-    except TypeError:  # a registry whose targets() predates plans per county: the one plan
-        ids = set(registry.targets()["target_id"])
-    return ids | existing.targets.get(county, set())
+    return set(registry.targets(county)["target_id"]) | existing.targets.get(county, set())
 
 
 def _prefix(codes: pd.Series) -> pd.Series:
