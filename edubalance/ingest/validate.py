@@ -461,8 +461,13 @@ def _check_tasks(p: Parsed, existing: Existing, problems: Problems):
     ids = {c: target_ids(c, existing) for c in df[COUNTY_COL].dropna().unique()}
     known = pd.Series([t in ids.get(c, ()) for t, c in zip(df["target_id"], df[COUNTY_COL])], index=df.index)
     bad = df["target_id"].notna() & df[COUNTY_COL].notna() & ~known
-    for row, v in zip(df.loc[bad, "_row"], df.loc[bad, "target_id"]):
-        problems.add(TASK_PROGRESS.zh, row, TASK_PROGRESS.column("target_id").zh, v, "目标登记表中没有这个任务编号")
+    common = set(registry.common_targets()["target_id"])
+    for row, v, c in zip(df.loc[bad, "_row"], df.loc[bad, "target_id"], df.loc[bad, COUNTY_COL]):
+        own_plan = registry.has_plan_file(c) or bool(existing.targets.get(c, set()) - common)
+        reason = "目标登记表中没有这个任务编号"
+        if not own_plan:  # the usual cause: the county's own plan was never uploaded
+            reason += f"（{c} 尚无本县方案目标登记表，只有通用目标 G1—G7；请管理员先在“数据管理”上传本县方案）"
+        problems.add(TASK_PROGRESS.zh, row, TASK_PROGRESS.column("target_id").zh, v, reason)
 
 
 def validate(

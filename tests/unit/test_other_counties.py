@@ -41,6 +41,11 @@ def recoded(county: str) -> dict[str, pd.DataFrame]:
             else:
                 df[col] = v.where(v.str.len() != 10, v.str[:2] + county[:2] + v.str[4:])
         out[name] = df
+    # Kaiping's qualitative tasks are Kaiping's own: a county without a plan of its own is held
+    # to the common targets G1—G7, so its progress sheet can only name one of those.
+    tasks = out["任务进展"].head(1).copy()
+    tasks["任务编号"] = "G1"
+    out["任务进展"] = tasks
     return out
 
 

@@ -13,12 +13,22 @@ from openpyxl.utils import get_column_letter
 from edubalance.ingest.importer import import_file
 from edubalance.ingest.template import template_bytes
 from edubalance.model.schema import SHEETS, SHEETS_BY_ZH
-from tests.support.workbooks import TOWN_A, TOWN_B, frame, oracle_frames, school_id, write_csv_folder, write_xlsx
+from tests.support.workbooks import (
+    TOWN_A,
+    TOWN_B,
+    as_county,
+    frame,
+    oracle_frames,
+    school_id,
+    write_csv_folder,
+    write_xlsx,
+)
 
 
 def rich_frames() -> dict[str, pd.DataFrame]:
     """The oracle county plus every other sheet, large numbers, 是/否, dates and a percentage."""
-    f = oracle_frames(year=2025)
+    # Kaiping's code: its 任务进展 rows name tasks of Kaiping's plan.
+    f = as_county(oracle_frames(year=2025), "440783")
     f["学校"]["寄宿制"] = ["是", "否", "否", "是", ""]
     f["学校"]["建校年份"] = ["1956", "1960", "2001", "", "1988"]
     f["学校年度"]["教学仪器设备值"] = ["1234567", "137", "2935000", "160", "40200.5"]
