@@ -1,6 +1,7 @@
 """Page timings for the benchmark: every registered page under Streamlit's AppTest (warm
-medians), and the real server's peak memory after loading every viewer page in headless Chromium
-(or, without Chromium, every page under AppTest in a child process).
+medians), and on the real server in headless Chromium every viewer page's first load and the
+server's peak memory after them (or, without Chromium, every page under AppTest in a child
+process, memory only).
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from edubalance.devtools.server import CHROMIUM, CHROMIUM_ARGS, peak_rss_mib, running_server, wait_rendered
+from edubalance.devtools.server import (
+    APP_DRAWN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    peak_rss_mib,
+    running_server,
+    wait_rendered,
+)
 from edubalance.store.paths import ROOT
 from edubalance.ui.navigation import PAGES
 
@@ -50,8 +58,28 @@ def time_pages(db: Path, repeats: int = 3) -> dict:
     return {"page_warm_median_s": warm, "page_warm_max_s": max(warm.values()), "page_exceptions": errors}
 
 
-def server_memory(db: Path, page_timeout_s: float = 300.0) -> dict:
-    """Peak memory of the real server after loading every viewer page once in headless Chromium."""
+COMPARISON_PAGE = "counties"  # 县域对比: loaded at province scope, every other page for one county
+
+
+def page_urls(base_url: str, county: str | None = None) -> dict[str, str]:
+    """{label: URL} of every viewer page: with ``?county=`` when a county is given, except
+    县域对比, which is loaded at province scope (all counties). The default page is served at
+    the root (/<its url_path> is "page not found")."""
+    urls = {}
+    for i, spec in enumerate(registered_pages()):
+        if spec.admin_only:
+            continue
+        path = "/" if i == 0 else f"/{spec.url_path}"
+        if county and spec.url_path != COMPARISON_PAGE:
+            urls[f"{spec.url_path}?county={county}"] = f"{base_url}{path}?county={county}"
+        else:
+            urls[spec.url_path] = f"{base_url}{path}"
+    return urls
+
+
+def server_memory(db: Path, county: str | None = None, page_timeout_s: float = 300.0) -> dict:
+    """Every viewer page's first load on the real server in headless Chromium (until the script
+    run has finished and every chart is drawn), then the server's peak memory."""
     try:  # why here: Playwright is a dev-only dependency; without it the AppTest fallback runs
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -64,13 +92,10 @@ def server_memory(db: Path, page_timeout_s: float = 300.0) -> dict:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                for spec in registered_pages():
-                    if spec.admin_only:
-                        continue
+                for key, address in page_urls(url, county).items():
                     t0 = time.perf_counter()
-                    page.goto(f"{url}/{spec.url_path}", wait_until="domcontentloaded")
-                    wait_rendered(page, page_timeout_s * 1000)
-                    loads[spec.url_path] = time.perf_counter() - t0
+                    page.goto(address, wait_until="domcontentloaded")
+                    loads[key] = wait_rendered(page, page_timeout_s * 1000, ready=APP_DRAWN) - t0
             finally:
                 browser.close()
         peak = peak_rss_mib(proc.pid)

@@ -141,27 +141,44 @@ def province_adcodes() -> list[str]:
 _GRID = sorted(((i, j) for j in (-1, 0, 1) for i in (-2, -1, 0, 1, 2)), key=lambda c: (c[0] ** 2 + c[1] ** 2, c))
 
 
+def _seats(geom) -> tuple[np.ndarray, np.ndarray]:
+    """15 distinct points inside the outline: each grid cell takes the nearest free point of a
+    fine lattice inside the county (a coastal or narrow county bends the grid, never leaves it)."""
+    anchor = geom.representative_point()
+    minx, miny, maxx, maxy = geom.bounds
+    step_x, step_y = (maxx - minx) / 7, (maxy - miny) / 5
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, 60), np.linspace(miny, maxy, 60))
+    gx, gy = gx.ravel(), gy.ravel()
+    cand = np.round(np.column_stack([np.append(anchor.x, gx), np.append(anchor.y, gy)]), 6)
+    cand = cand[shapely.contains_xy(geom, cand[:, 0], cand[:, 1])]  # as written, 6 decimals
+    free = np.ones(len(cand), dtype=bool)
+    out = []
+    for i, j in _GRID[:TOWNS_PER_COUNTY]:
+        d = np.hypot(cand[:, 0] - (anchor.x + i * step_x), cand[:, 1] - (anchor.y + j * step_y))
+        k = int(np.argmin(np.where(free, d, np.inf)))
+        free[k] = False
+        out.append(cand[k])
+    pts = np.array(out)
+    return pts[:, 0], pts[:, 1]
+
+
 def _inside(geom, x0: np.ndarray, y0: np.ndarray, dx: np.ndarray, dy: np.ndarray):
     """x0 + dx, y0 + dy pulled back toward (x0, y0) by halves until inside `geom` (the anchor
-    itself must be inside): every point a clerk types lies in the county outline."""
-    x, y = x0 + dx, y0 + dy
-    for _ in range(10):
+    itself must be inside): every point a clerk types lies in the county outline, checked as
+    written (6 decimals)."""
+    x, y = np.round(x0 + dx, 6), np.round(y0 + dy, 6)
+    for _ in range(12):
         out = ~shapely.contains_xy(geom, x, y)
         if not out.any():
             break
         dx, dy = np.where(out, dx / 2, dx), np.where(out, dy / 2, dy)
-        x, y = x0 + dx, y0 + dy
+        x, y = np.round(x0 + dx, 6), np.round(y0 + dy, 6)
     out = ~shapely.contains_xy(geom, x, y)
     return np.where(out, x0, x), np.where(out, y0, y)
 
 
 def _towns(block: int, adcode: str, county: str, geom) -> list[dict]:
-    anchor = geom.representative_point()
-    minx, miny, maxx, maxy = geom.bounds
-    step_x, step_y = (maxx - minx) / 7, (maxy - miny) / 5
-    dx = np.array([i * step_x for i, _ in _GRID[:TOWNS_PER_COUNTY]])
-    dy = np.array([j * step_y for _, j in _GRID[:TOWNS_PER_COUNTY]])
-    lon, lat = _inside(geom, np.full(len(dx), anchor.x), np.full(len(dy), anchor.y), dx, dy)
+    lon, lat = _seats(geom)
     towns = []
     for t in range(TOWNS_PER_COUNTY):
         street = t < 2

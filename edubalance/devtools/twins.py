@@ -55,6 +55,15 @@ def load_base(db: Path) -> dict[str, pd.DataFrame]:
     return base
 
 
+def county_base(base: dict, county: str) -> dict[str, pd.DataFrame]:
+    """The base tables of one county (the first 6 digits of the town code), as the per-county
+    queries' shadowing CTEs see them; the registries unchanged."""
+    towns = base["towns"][base["towns"]["town_code"].str[:6] == county]
+    schools = base["schools"][base["schools"]["town_code"].str[:6] == county]
+    years = base["school_years"][base["school_years"]["school_id"].isin(schools["school_id"])]
+    return dict(base, towns=towns, schools=schools, school_years=years)
+
+
 def _standard(base: dict, key: str, comparator: str | None = None) -> dict[str, float]:
     """{scope: value} of one registry threshold."""
     st = base["ref_standards"]
@@ -78,6 +87,7 @@ def pd_segments(base: dict, year: int) -> pd.DataFrame:
     seg = seg.merge(base["schools"], on="school_id", how="inner", suffixes=("", "_school"))
     towns = base["towns"][["town_code", "town_name", "town_kind"]]
     seg = seg.merge(towns, on="town_code", how="inner")
+    seg["county"] = seg["town_code"].str[:6]
     ur = base["ref_ur_codes"]
     seg["area"] = seg["ur_code"].map(dict(zip(ur["ur_code"], ur["area"])))
 
@@ -110,7 +120,7 @@ def pd_indicator_values(base: dict, seg: pd.DataFrame) -> pd.DataFrame:
     """v_indicator_values for the given segments: one row per segment and school-level indicator."""
     ind = base["ref_indicators"]
     ind = ind[ind["level"] == "school"]
-    keep = ["year", "school_id", "stage", "town_code", "area", "in_cv"]
+    keep = ["year", "school_id", "stage", "town_code", "area", "in_cv", "county"]
     parts = []
     for r in ind.itertuples(index=False):
         if r.numerator not in MEASURES or r.denominator not in MEASURES:
@@ -153,10 +163,11 @@ def _ordered(df: pd.DataFrame, base: dict, col: str = "indicator") -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------
 # pandas twins of the named queries
-def pd_balance_cv(base: dict, year: int) -> pd.DataFrame:
+def _cv(base: dict, year: int, by: list[str]) -> pd.DataFrame:
+    """The official CV per `by` + year, stage, indicator (v_county_cv's formula), unsorted."""
     v = pd_balance_values(base, pd_segments(base, year))
     v = v[v["value"].notna()]
-    keys = ["year", "stage", "indicator"]
+    keys = by + ["year", "stage", "indicator"]
     agg = v.groupby(keys, sort=False).agg(
         indicator_name=("indicator_name", "first"),
         unit=("unit", "first"),
@@ -175,9 +186,16 @@ def pd_balance_cv(base: dict, year: int) -> pd.DataFrame:
     passed = (out["cv"] <= out["threshold"]).astype("boolean")
     out["passed"] = passed.where(out["threshold"].notna() & out["cv"].notna(), pd.NA)
     out["students"] = np.rint(out["p"]).astype("int64")
+    return out
+
+
+CV_COLUMNS = ["year", "stage", "indicator", "indicator_name", "unit", "mean", "sd", "cv", "threshold", "passed"]
+
+
+def pd_balance_cv(base: dict, year: int) -> pd.DataFrame:
+    out = _cv(base, year, [])
     out = out.assign(_o=_ordered(out, base)).sort_values(["stage", "_o"], ascending=[False, True])
-    cols = ["year", "stage", "indicator", "indicator_name", "unit", "mean", "sd", "cv", "threshold", "passed"]
-    return out[cols + ["schools", "students"]].reset_index(drop=True)
+    return out[CV_COLUMNS + ["schools", "students"]].reset_index(drop=True)
 
 
 def pd_school_compliance(base: dict, year: int) -> pd.DataFrame:
