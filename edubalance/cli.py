@@ -149,7 +149,10 @@ def cmd_query(args) -> int:
         return 2
     try:
         df = dbmod.run(args.name, params, db=db)
-    except (dbmod.QueryError, duckdb.Error) as exc:
+    except dbmod.QueryError as exc:  # CountyRequired (several counties, none given) or an unknown county
+        print(str(exc), file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
         # e.g. a database written by an older version whose derived tables the app has not
         # refreshed yet: say so in words, never a traceback.
         print(f"查询 {args.name} 未能运行：{type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr)
@@ -167,7 +170,7 @@ def cmd_export(args) -> int:
     # command (query, build, import: 0.6 s → 1.2 s), and `query` is called in loops by scripts.
     from edubalance.report.export import export_command
 
-    return export_command(args.kind, args.out, year=args.year, db=args.db, town=args.town)
+    return export_command(args.kind, args.out, year=args.year, db=args.db, town=args.town, county=args.county)
 
 
 def cmd_set_password(args) -> int:
@@ -316,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--db")
     p.add_argument("--town", help="区划代码：导出该镇街的简报（仅 pptx）")
+    p.add_argument("--county", help="县级区划代码（6 位）；库中只有一个县时可省略")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("set-password", help="设置“数据管理”的管理员密码（只保存 bcrypt 哈希）")

@@ -6,10 +6,17 @@
 --          segment of the assessed stages is listed, including those outside the CV set
 --          (in_cv = false: 教学点 below the threshold, no pupils), so merges can move them.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, school_id, school_name, school_type, town_code, town_name, area, ur_code,
 --          is_central, lon, lat, stage, students, in_cv, indicator, indicator_name, short_name,
 --          unit, scale, measure, numerator, denominator, value, standard, cv_cap, min_met,
 --          floor_ratio
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_indicator_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_indicator_values WHERE county = $county
+)
 SELECT
     v.year, v.school_id, seg.school_name, seg.school_type, v.town_code, seg.town_name, v.area,
     seg.ur_code, seg.is_central, seg.lon, seg.lat, v.stage, seg.students, v.in_cv,

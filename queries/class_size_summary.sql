@@ -2,8 +2,12 @@
 -- purpose: classes per stage and how many are over the stage's class-size standard, 大班额
 --          (≥ big_class_min) and 超大班额 (≥ super_big_class_min), from the class-size bands.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: stage, classes, banded_classes, over_standard_classes, big_classes,
 --          super_big_classes, over_standard_share, big_share, super_big_share, standard
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+)
 SELECT
     seg.stage,
     sum(seg.classes)::BIGINT AS classes,

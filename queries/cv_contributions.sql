@@ -10,10 +10,17 @@
 -- param: stage text 学段（小学/初中）
 -- param: indicator text 指标代码或中文名称；空字符串 = 全部7项
 -- param: town text 镇街区划代码或名称；空字符串 = 全市
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, stage, indicator, indicator_name, unit, school_id, school_name, school_type,
 --          town_code, town_name, area, students, value, mean, standard, side, contribution,
 --          contribution_share, cv, cv_without, cv_change, threshold, passes_without, rank
-WITH v AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_balance_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county
+),
+v AS (
     SELECT b.*, b.denominator AS p
     FROM v_balance_values AS b
     WHERE b.year = $year

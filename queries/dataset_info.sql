@@ -1,9 +1,17 @@
 -- name: dataset_info
--- purpose: facts about the loaded data for banners: demo flag, county code, years, last import.
+-- purpose: facts about the loaded data for banners: demo flag, county code, the county's
+--          years, last import (of the whole database).
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: is_demo, county_code, first_year, last_year, last_import
+WITH schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+)
 SELECT
     coalesce((SELECT value FROM meta WHERE key = 'demo'), '0') = '1' AS is_demo,
-    (SELECT min(substr(town_code, 1, 6)) FROM towns) AS county_code,
+    nullif($county, '') AS county_code,
     (SELECT min(year) FROM school_years) AS first_year,
     (SELECT max(year) FROM school_years) AS last_year,
     (SELECT max(imported_at) FROM import_log) AS last_import;

@@ -5,8 +5,12 @@
 --          national 2025 aim (≥97%, 国办发〔2021〕60号). The plan (正文二（三）14) asks to 保障残疾
 --          儿童少年受教育权利 but gives no number, so this is an indicator, not a target.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, school_age, enrolled, rate, criterion, national_aim
-WITH facts AS (
+WITH city_facts AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county
+),
+facts AS (
     SELECT year,
            max(value) FILTER (WHERE key = 'disabled_school_age') AS school_age,
            max(value) FILTER (WHERE key = 'disabled_enrolled') AS enrolled

@@ -4,10 +4,20 @@
 --          with the indicator furthest below the city. Town and city values are
 --          pupil-weighted k·ΣR/ΣP over all the stage's segments, as in town_gaps.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, compulsory_students, primary_below_standard,
 --          junior_below_standard, below_standard, below_city, worst_indicator,
 --          worst_ratio_to_city
-WITH v AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_indicator_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_indicator_values WHERE county = $county
+),
+v AS (
     SELECT * FROM v_indicator_values
     WHERE year = $year AND stage IN ('小学', '初中') AND group_zh = '义务教育优质均衡（资源配置）'
 ),

@@ -10,11 +10,25 @@
 --          since_year of the member's 教育集团成员 row, when given (NULL: no “before” column).
 --          Members without indicator values in the years asked still appear once.
 -- param: year int 学年（起始年）：“之后”取该学年（或此前最近一个有数据的学年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: group_name, core_school_id, core_name, core_in_county, member_school_id,
 --          member_name, member_town, join_year, stage, indicator, indicator_name, unit,
 --          standard, before_year, member_before, core_before, after_year, member_after,
 --          core_after, ratio_before, ratio_after
-WITH grp AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+designations AS NOT MATERIALIZED (
+    SELECT * FROM designations
+        WHERE substr(town_code, 1, 6) = $county OR school_id IN (SELECT school_id FROM schools)
+),
+v_indicator_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_indicator_values WHERE county = $county
+),
+grp AS (
     SELECT school_id, school_name, town_code, trim(group_name) AS group_name
     FROM schools
     WHERE nullif(trim(group_name), '') IS NOT NULL

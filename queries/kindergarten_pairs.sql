@@ -5,10 +5,21 @@
 --          target's goal (ref_targets, indicator kindergarten_pairs). A designated
 --          kindergarten without partners appears once with empty partner columns.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: school_id, school_name, town_name, partner_school_id, partner_name, partner_town,
 --          partner_area, since_year, rural_partners, goal, met, lon, lat, partner_lon,
 --          partner_lat
-WITH units AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+designations AS NOT MATERIALIZED (
+    SELECT * FROM designations
+        WHERE substr(town_code, 1, 6) = $county OR school_id IN (SELECT school_id FROM schools)
+),
+units AS (
     SELECT school_id, min(since_year) AS since_year
     FROM designations
     WHERE kind = '城区优质公办幼儿园' AND coalesce(since_year, $year) <= $year

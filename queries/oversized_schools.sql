@@ -3,9 +3,13 @@
 --          (小学/初中 2000, 一贯制 2500, 高中 3000 by default; see docs/METHODS.md, 校额). For 一贯制
 --          schools the cap applies to the compulsory segments (小学+初中), for 完全中学 to all.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: school_id, school_name, school_type, town_code, town_name, area, students, cap,
 --          over_by
-WITH enrolment AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+enrolment AS (
     SELECT school_id, any_value(school_name) AS school_name, any_value(school_type) AS school_type,
            any_value(town_code) AS town_code, any_value(town_name) AS town_name, any_value(area) AS area,
            sum(students) FILTER (

@@ -5,12 +5,19 @@
 --          公办园在园幼儿占比, children per 专任教师 (1:15) and the mean class size. Children in
 --          附设幼儿班 of primary schools count (segment 学前 of any school type).
 -- param: year int 学年（起始年）：该学年及以前各学年
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, children, pop_age3_5, gross_enrolment, standard_gross_enrolment,
 --          public_children, inclusive_children, inclusive_coverage, standard_inclusive,
 --          public_share, standard_public, kindergartens, public_kindergartens,
 --          inclusive_kindergartens, teachers, children_per_teacher, standard_children_per_teacher,
 --          classes, mean_class_size
-WITH kg AS (
+WITH city_facts AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+kg AS (
     SELECT year, school_id, school_type, ownership, inclusive, students, teachers, classes
     FROM v_segments
     WHERE stage = '学前' AND year <= $year

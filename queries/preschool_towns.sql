@@ -4,10 +4,20 @@
 --          (中心校园) with whether one is a 规范化公办中心幼儿园 — required in every 镇 (plan T3;
 --          a 民办 or non-规范化 central kindergarten does not count).
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, required, kindergartens, children, public_share,
 --          inclusive_coverage, children_per_teacher, standard_children_per_teacher,
 --          mean_class_size, central_kindergartens, has_standard_central
-WITH kg AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+kg AS (
     SELECT * FROM v_segments WHERE stage = '学前' AND year = $year
 ),
 per_town AS (

@@ -5,9 +5,19 @@
 --          over_tenure the list is T9's monitored list, name and 备注 included), longest
 --          tenure first.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: school_id, school_name, school_type, town_code, town_name, area, ur_code, age,
 --          tenure, under_age, over_tenure, principal_name, note
-WITH lim AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+principals AS NOT MATERIALIZED (
+    SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)
+),
+lim AS (
     SELECT max(value) FILTER (WHERE indicator_key = 'principal_age_limit') AS age_limit,
            max(value) FILTER (WHERE indicator_key = 'principal_tenure_limit_years') AS tenure_limit
     FROM ref_standards WHERE scope = '全市'

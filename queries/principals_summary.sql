@@ -4,9 +4,19 @@
 --          longer than principal_tenure_limit_years (10) in the same post, with the plan's goal
 --          for rural principals under 45 (rural_principals_under45_share, 2027).
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: grouping, name, sort_key, principals, under_age, under_age_share, over_tenure,
 --          over_tenure_share, mean_age, mean_tenure, age_limit, tenure_limit, goal_young
-WITH lim AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+principals AS NOT MATERIALIZED (
+    SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)
+),
+lim AS (
     SELECT max(value) FILTER (WHERE indicator_key = 'principal_age_limit') AS age_limit,
            max(value) FILTER (WHERE indicator_key = 'principal_tenure_limit_years') AS tenure_limit,
            max(value) FILTER (WHERE indicator_key = 'rural_principals_under45_share') AS goal_young

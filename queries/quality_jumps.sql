@@ -2,9 +2,16 @@
 -- purpose: school segments whose pupils or full-time teachers changed from the previous school
 --          year by more than the registry's share (quality_jump_students, quality_jump_teachers,
 --          scope 全市). A warning to check the figures, not an error.
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, school_id, school_name, stage, measure (students|teachers), previous, current,
 --          change (current ÷ previous − 1), threshold
-WITH limits AS (
+WITH schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+limits AS (
     SELECT
         max(value) FILTER (WHERE indicator_key = 'quality_jump_students') AS students_limit,
         max(value) FILTER (WHERE indicator_key = 'quality_jump_teachers') AS teachers_limit

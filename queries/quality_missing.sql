@@ -4,8 +4,31 @@
 --          by design are left out: 所属学校标识码 (教学点 only), 教育集团, 停办年份, the
 --          认定与结对 columns that depend on the kind, free-text notes; 普惠性 is counted
 --          among kindergartens only.
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: table_name, year, column_name, missing, total_rows
-WITH towns_n AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+principals AS NOT MATERIALIZED (
+    SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)
+),
+designations AS NOT MATERIALIZED (
+    SELECT * FROM designations
+        WHERE substr(town_code, 1, 6) = $county OR school_id IN (SELECT school_id FROM schools)
+),
+city_facts AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county
+),
+task_progress AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county
+),
+towns_n AS (
     SELECT 'towns' AS table_name, NULL::INTEGER AS year, count(*) AS total_rows,
            count(COLUMNS(*))
     FROM towns

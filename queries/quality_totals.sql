@@ -4,8 +4,21 @@
 --          Σ classes × band upper bound; no upper limit once a class is in the open top band).
 --          kind 'city_part_whole': a city-level count above the count it is part of (适龄残疾
 --          儿童少年入学数 ≤ 适龄残疾儿童少年数).
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: kind, year, school_id, school_name, stage, measure, value, low, high
-WITH bands AS (
+WITH schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+city_facts AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county
+),
+v_band_classes AS NOT MATERIALIZED (
+    SELECT * FROM v_band_classes WHERE school_id IN (SELECT school_id FROM schools)
+),
+bands AS (
     SELECT b.year, b.school_id, b.stage,
            sum(b.classes_in_band * rb.lower_bound) AS low,
            CASE WHEN bool_or(rb.upper_bound IS NULL AND b.classes_in_band > 0) THEN NULL

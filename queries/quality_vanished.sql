@@ -2,8 +2,15 @@
 -- purpose: schools that reported in one school year and are missing from the next without a
 --          停办年份 by then (kind 'vanished'), and schools still reporting in or after their
 --          停办年份 (kind 'after_closure'). Only years the database holds are compared.
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: kind, year, school_id, school_name, last_year, closed_year
-WITH present AS (
+WITH schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+present AS (
     SELECT DISTINCT school_id, year FROM school_years
 ), years AS (
     SELECT DISTINCT year FROM school_years

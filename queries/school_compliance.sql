@@ -3,10 +3,17 @@
 --          against its standard, and the school rule: at least `school_pass_min_met`
 --          indicators at standard and none below `school_pass_floor_ratio` of it.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, school_id, school_name, school_type, town_code, town_name, area, stage,
 --          students, indicator, indicator_name, unit, value, standard, ratio_to_standard,
 --          met, met_count, min_ratio, passes_6_of_7
-WITH v AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_balance_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county
+),
+v AS (
     SELECT b.*, b.value / b.standard AS ratio_to_standard, b.value >= b.standard AS met
     FROM v_balance_values AS b
     WHERE b.year = $year

@@ -7,9 +7,19 @@
 -- param: year int 学年（起始年）
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- param: indicator text 指标代码（悬停显示其学校值；可为空）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: school_id, school_name, school_type, ownership, town_code, town_name, area, lon,
 --          lat, students, indicator_value, met_count, passes_6_of_7, compliance
-WITH seg AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_indicator_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_indicator_values WHERE county = $county
+),
+v_balance_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county
+),
+seg AS (
     SELECT * FROM v_segments WHERE year = $year AND stage = $stage
 ),
 assessed AS (

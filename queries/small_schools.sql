@@ -8,11 +8,21 @@
 --          the nearest central school are added in Python (edubalance.analytics).
 --          A screening list for the layout plan, not a decision.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, school_id, school_name, school_type, ownership, town_code, town_name, area,
 --          ur_code, stage, students, classes, teachers, is_central, parent_school_id,
 --          parent_school_name, lon, lat, flag, size_threshold, enrolment_series, first_year,
 --          first_students, students_change, trend_per_year, in_cv
-WITH seg AS (
+WITH schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+seg AS (
     SELECT
         s.*,
         -- Size screening applies to the stages the registry names (小学: 村小学); a school type

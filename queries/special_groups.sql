@@ -4,9 +4,16 @@
 --          小学/初中/高中 segments of the school year, with their share of the pupils of the
 --          segments that report the count (counts left empty are not zeros).
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, students, boarders, boarder_share, left_behind,
 --          left_behind_share, disabled_inclusive, disabled_per100
-WITH seg AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+seg AS (
     SELECT * FROM v_segments WHERE year = $year AND stage IN ('小学', '初中', '高中')
 ),
 per_town AS (

@@ -2,8 +2,12 @@
 -- purpose: every qualitative task of the plan (ref_targets kind 'qualitative') with its latest
 --          recorded city-level status (任务进展 rows without 区划代码; a town's own rows are in
 --          town_tasks); tasks never updated show no status.
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: target_id, group_zh, wording, deadline, status, updated_on, note, owner
-WITH latest AS (
+WITH task_progress AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county
+),
+latest AS (
     SELECT target_id, status, updated_on, note, owner
     FROM task_progress
     WHERE town_code IS NULL

@@ -4,10 +4,14 @@
 --          (pupil-weighted ratios ΣR/ΣP), with the 优质均衡 standard per 100 pupils of the stage.
 -- param: year int 学年（起始年）
 -- param: stage text 学段（学前/小学/初中/高中/特教）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: grouping, name, sort_key, students, teachers, above_degree, backbone,
 --          above_degree_share, backbone_share, above_degree_per100, backbone_per100,
 --          standard_degree_per100, standard_backbone_per100
-WITH seg AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+seg AS (
     SELECT s.*, o.sort_order AS area_order
     FROM v_segments AS s
     LEFT JOIN ref_areas AS o ON o.area = s.area

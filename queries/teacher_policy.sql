@@ -6,11 +6,18 @@
 --          its registry threshold. Segments that leave a count empty are left out of that
 --          ratio (numerator and base together), as v_indicator_values pairs them.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: scope, town_code, town_name, teachers, exchanged_all, rate_all, standard_all,
 --          met_all, eligible, exchanged_eligible, rate_eligible, standard_eligible,
 --          met_eligible, exchanged, exchanged_backbone, exchanged_backbone_share, standard_backbone,
 --          met_backbone
-WITH st AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+st AS (
     SELECT i.key, string_split(i.stages, ';') AS stages, s.value AS standard
     FROM ref_indicators AS i
     LEFT JOIN ref_standards AS s ON s.indicator_key = i.key AND s.scope = '全市'

@@ -5,10 +5,20 @@
 --          principals longer than principal_tenure_limit_years in post, with their registry
 --          thresholds.
 -- param: year int 学年（起始年）：该学年及以前各学年
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, rate_all, standard_all, rate_eligible, standard_eligible, exchanged_backbone_share,
 --          standard_backbone, rural_principals, rural_young_share, standard_rural_young,
 --          principals, over_tenure_share, standard_over_tenure
-WITH st AS (
+WITH schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+principals AS NOT MATERIALIZED (
+    SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)
+),
+st AS (
     SELECT i.key, string_split(i.stages, ';') AS stages
     FROM ref_indicators AS i
     WHERE i.key IN ('exchange_rate_all', 'exchange_rate_eligible', 'exchanged_backbone_share')

@@ -15,9 +15,13 @@
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- param: indicator text 指标代码或中文名称（如 equipment_per_pupil / 生均教学仪器设备值）
 -- param: grouping text 分组：town（镇街）或 urban_rural（城区/镇区/乡村）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, stage, indicator, indicator_name, grouping, groups, schools, students,
 --          mean, total, between, within, between_share
-WITH units AS (
+WITH v_inequality_units AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_inequality_units WHERE county = $county
+),
+units AS (
     SELECT year, stage, indicator, indicator_name,
         CASE $grouping
             WHEN 'town' THEN town_code

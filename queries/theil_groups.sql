@@ -8,9 +8,16 @@
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- param: indicator text 指标代码或中文名称
 -- param: grouping text 分组：town（镇街）或 urban_rural（城区/镇区/乡村）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: grp, group_name, schools, students, pupil_share, group_mean, mean, ratio_to_mean,
 --          resource_share, group_theil, between_term, within_term, standard
-WITH valid AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_inequality_units AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_inequality_units WHERE county = $county
+),
+valid AS (
     SELECT
         CASE $grouping
             WHEN 'town' THEN town_code

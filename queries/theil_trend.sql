@@ -5,11 +5,15 @@
 --          Any grouping other than town / urban_rural gives no rows.
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- param: grouping text 分组：town（镇街）或 urban_rural（城区/镇区/乡村）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, stage, indicator, indicator_name, short_name, unit, grouping, groups, schools, students,
 --          mean, total, between, within, between_share
 -- Every sum runs in school order (ORDER BY school_id): DuckDB's parallel double sums otherwise
 -- differ in the last bits from run to run, and the same file must give the same CSV.
-WITH valid AS (
+WITH v_inequality_units AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_inequality_units WHERE county = $county
+),
+valid AS (
     SELECT year, stage, indicator, indicator_name, unit,
         CASE $grouping
             WHEN 'town' THEN town_code

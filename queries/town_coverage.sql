@@ -3,9 +3,16 @@
 --          公办寄宿制学校 and a 规范化公办中心幼儿园, counting only schools operating in the
 --          year (pupils > 0, not closed). 街道 are listed but not required (plan: 不含街道).
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, required, public_boarding_schools,
 --          standard_central_kindergartens, has_boarding, has_central_kg, schools, students
-WITH operating AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+operating AS (
     SELECT school_id, any_value(town_code) AS town_code, any_value(school_type) AS school_type,
            any_value(ownership) AS ownership, any_value(is_boarding) AS is_boarding,
            any_value(is_central) AS is_central, any_value(is_standardized) AS is_standardized,

@@ -3,9 +3,19 @@
 --          every school-level registry indicator of the stage, with the standard, for small
 --          multiples over the school years (town values as in town_gaps).
 -- param: stage text 学段（学前/小学/初中/高中/特教）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: year, town_code, town_name, indicator, indicator_name, indicator_short, unit, direction,
 --          town_value, city_value, standard
-WITH town AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_town_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_town_values WHERE county = $county
+),
+v_city_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_city_values WHERE county = $county
+),
+town AS (
     SELECT year, town_code, indicator, town_value FROM v_town_values WHERE stage = $stage
 ),
 city AS (

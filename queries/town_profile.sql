@@ -3,11 +3,18 @@
 --          the year), kindergartens, pupils by stage, classes, teachers, boarders, left-behind
 --          children and schools with no pupils at all. Units with no school get zeros.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, schools, kindergartens, primary_schools,
 --          teaching_points, secondary_schools, special_schools, zero_student_schools, students,
 --          students_preschool, students_primary, students_junior, students_senior,
 --          students_special, classes, teachers, boarders, left_behind
-WITH seg AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+seg AS (
     SELECT * FROM v_segments WHERE year = $year
 ),
 per_school AS (

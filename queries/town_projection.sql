@@ -9,13 +9,20 @@
 -- param: stage text 学段（学前/小学/初中/高中/特教）
 -- param: indicator text 指标代码或中文名称；空字符串 = 全部
 -- param: town text 镇街区划代码或名称；空字符串 = 全部镇街（全市序列总是返回）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: scope, town_code, town_name, indicator, indicator_name, unit, direction, year,
 --          observed, trend, is_projection, standard, comparator, n_years, first_year,
 --          last_year, last_value, slope, r2, projected_2025, projected_2027, outlook_2025,
 --          outlook_2027
 -- Sums and fits run in a fixed order (school, year): DuckDB's parallel double sums otherwise
 -- differ in the last bits from run to run, and the same file must give the same CSV.
-WITH v AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_indicator_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_indicator_values WHERE county = $county
+),
+v AS (
     SELECT v.*
     FROM v_indicator_values AS v
     WHERE v.stage = $stage

@@ -6,10 +6,23 @@
 --          for the stage are kept with NULL values so that every unit is listed.
 -- param: year int 学年（起始年）
 -- param: stage text 学段（学前/小学/初中/高中/特教）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, indicator, indicator_name, indicator_short, unit, direction,
 --          town_value, city_value, gap, ratio_to_city, standard, comparator, meets_standard,
 --          rank, ranked, students
-WITH town AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_town_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_town_values WHERE county = $county
+),
+v_city_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_city_values WHERE county = $county
+),
+town AS (
     SELECT * FROM v_town_values WHERE year = $year AND stage = $stage
 ),
 ind AS (

@@ -2,8 +2,12 @@
 -- purpose: schools of each town by 办学类型 and 举办者 in the year (schools with a segment
 --          in the year), with their pupils, for the town profile chart.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, school_type, ownership, schools, students
-WITH per_school AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+per_school AS (
     SELECT school_id, any_value(town_code) AS town_code, any_value(town_name) AS town_name,
            any_value(school_type) AS school_type, any_value(ownership) AS ownership,
            sum(students) AS students

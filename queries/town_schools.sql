@@ -5,10 +5,17 @@
 --          below `school_pass_floor_ratio` of it) and the indicators below standard.
 -- param: year int 学年（起始年）
 -- param: town text 镇街区划代码（12位）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: school_id, school_name, school_type, ownership, area, stage, students, classes,
 --          teachers, boarders, is_boarding, is_central, is_standardized, met_count,
 --          passes_6_of_7, below_standard
-WITH seg AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_balance_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county
+),
+seg AS (
     SELECT * FROM v_segments WHERE year = $year AND town_code = $town
 ),
 assessed AS (

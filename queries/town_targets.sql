@@ -7,9 +7,23 @@
 --          Goal and comparator come from the target registry. Status: 已达标 / 未达标, and
 --          不要求 for units the target does not cover (街道, 新区).
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: town_code, town_name, town_kind, target_id, target_name, wording, indicator_key,
 --          deadline, required, count, goal, unit, met, status
-WITH operating AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+designations AS NOT MATERIALIZED (
+    SELECT * FROM designations
+        WHERE substr(town_code, 1, 6) = $county OR school_id IN (SELECT school_id FROM schools)
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+operating AS (
     SELECT school_id, any_value(town_code) AS town_code, any_value(school_type) AS school_type,
            any_value(ownership) AS ownership, any_value(is_boarding) AS is_boarding,
            any_value(is_central) AS is_central, any_value(is_standardized) AS is_standardized

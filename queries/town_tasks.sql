@@ -7,9 +7,13 @@
 --          with no row → 逾期; 推进中 → 推进中; 滞后 → 需加速; 未启动 → 未启动; no row → 数据不足.
 -- param: year int 学年（起始年）
 -- param: town text 区划代码（12位）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: target_id, group_zh, wording, deadline, deadline_note, owner, status, task_status,
 --          updated_on, note, source
-WITH as_of AS (
+WITH task_progress AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county
+),
+as_of AS (
     SELECT make_date($year + 1, 8, 31) AS d
 ),
 reports AS (

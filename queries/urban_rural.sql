@@ -4,9 +4,16 @@
 --          the UNESCO location parity index).
 -- param: year int 学年（起始年）
 -- param: stage text 学段（学前/小学/初中/高中/特教）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: area, indicator, indicator_name, unit, direction, value, parity_to_urban,
 --          standard, students
-WITH v AS (
+WITH v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_indicator_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_indicator_values WHERE county = $county
+),
+v AS (
     SELECT * FROM v_indicator_values WHERE year = $year AND stage = $stage
 ),
 area_values AS (

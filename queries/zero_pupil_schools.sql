@@ -4,9 +4,19 @@
 --          (学校.办学研判结论, 研判年份 ≤ the year; a decision without a year counts from the
 --          start). decided = FALSE marks the schools T1 still counts as missing.
 -- param: year int 学年（起始年）
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: school_id, school_name, school_type, town_code, town_name, decision, decision_year,
 --          decision_note, decided, zero_since
-WITH pupils AS (
+WITH towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+pupils AS (
     SELECT year, school_id, sum(students) AS students
     FROM school_years WHERE year <= $year GROUP BY year, school_id
 ),

@@ -7,20 +7,29 @@ import sys
 from pathlib import Path
 
 from edubalance.report.deck import build_deck, build_town_brief
-from edubalance.report.fetch import open_fetch
+from edubalance.report.fetch import county_scope, open_fetch
 from edubalance.report.xlsx import build_workbook
+from edubalance.store import db as dbmod
 from edubalance.store.paths import db_path
 
 
-def export_command(kind: str, out: str, *, year: int | None = None, db=None, town: str | None = None) -> int:
-    """Write the file and print what was written; exit status 2 for a bad year, town or database."""
+def export_command(
+    kind: str, out: str, *, year: int | None = None, db=None, town: str | None = None, county: str | None = None
+) -> int:
+    """Write the file and print what was written; exit status 2 for a bad year, town, county
+    or database. ``county`` may be left out when the database holds one county."""
     path = db_path(db)
     if not path.exists():
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 2
-    with open_fetch(path) as fetch:
-        years = [int(y) for y in fetch("school_years_available")["year"]]
-        codes = set(fetch("town_coverage", year=years[0])["town_code"]) if years else set()
+    try:
+        with open_fetch(path, county) as fetch:
+            county = fetch("dataset_info")["county_code"].iloc[0]
+            years = [int(y) for y in fetch("school_years_available")["year"]]
+            codes = set(fetch("town_coverage", year=years[0])["town_code"]) if years else set()
+    except dbmod.QueryError as exc:  # several counties and none given, or an unknown one
+        print(str(exc).replace("--param county=", "--county "), file=sys.stderr)
+        return 2
     if not years:
         print("数据库中没有学年数据。", file=sys.stderr)
         return 2
@@ -34,9 +43,10 @@ def export_command(kind: str, out: str, *, year: int | None = None, db=None, tow
     if town and str(town) not in codes:
         print(f"没有区划代码为 {town} 的镇街（可用：{'、'.join(sorted(codes))}）", file=sys.stderr)
         return 2
-    if kind == "xlsx":
-        return _write_workbook(year, path, out)
-    return _write_deck(year, path, out, town)
+    with county_scope(county):
+        if kind == "xlsx":
+            return _write_workbook(year, path, out)
+        return _write_deck(year, path, out, town)
 
 
 def _write_workbook(year: int, path: Path, out: str) -> int:

@@ -193,14 +193,15 @@ class WorkbookResult:
 
 
 def exportable_queries() -> list[tuple[str, tuple[str, ...]]]:
-    """Named queries whose parameters are only year and/or stage, with those parameters."""
+    """Named queries whose parameters are only year and/or stage (and the county every query
+    takes, which the fetch supplies), with the year/stage parameters."""
     out = []
     for name in dbmod.list_queries():
         try:
             q = dbmod.load_query(name)
         except dbmod.QueryError:
             continue
-        params = tuple(p for p, _, _ in q.params)
+        params = tuple(p for p, _, _ in q.params if p != "county")
         if set(params) <= {"year", "stage"}:
             out.append((name, params))
     return out

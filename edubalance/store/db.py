@@ -19,12 +19,18 @@ import pyarrow as pa
 
 from edubalance.store.paths import QUERIES_DIR
 
-PARAM_LINE = re.compile(r"^--\s*param:\s*(\w+)\s+(int|text|float)\s*(.*)$")
+PARAM_LINE = re.compile(r"^--\s*param:\s*(\w+)\s+(int|text|float)(\s+optional)?\s*(.*)$")
+COUNTY_CODE = re.compile(r"\d{6}")
+SCOPE_CODE = re.compile(r"(\d{2}|\d{4}|\d{6})?")  # '' = everything, else a 省/市/县 adcode prefix
 HEADER_LINE = re.compile(r"^--\s*(name|purpose|columns):\s*(.*)$")
 
 
 class QueryError(Exception):
     """Unknown query, unknown or missing parameter, or a value of the wrong type."""
+
+
+class CountyRequired(QueryError):
+    """The database holds several counties and the query was not told which one."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class NamedQuery:
     params: tuple[tuple[str, str, str], ...]  # (name, type, description)
     purpose: str
     columns: str
+    optional: frozenset[str] = frozenset()  # params that may be left out (`-- param: x text optional`)
 
 
 def list_queries() -> list[str]:
@@ -45,14 +52,16 @@ def load_query(name: str) -> NamedQuery:
     if not re.fullmatch(r"[a-z0-9_]+", name) or not (QUERIES_DIR / f"{name}.sql").exists():
         raise QueryError(f"未知的查询：{name}（可用：{', '.join(list_queries())}）")
     sql = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    params, header = [], {"purpose": [], "columns": []}
+    params, optional, header = [], set(), {"purpose": [], "columns": []}
     last = None
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
         m = PARAM_LINE.match(line)
         if m:
-            params.append((m.group(1), m.group(2), m.group(3).strip()))
+            params.append((m.group(1), m.group(2), m.group(4).strip()))
+            if m.group(3):
+                optional.add(m.group(1))
             last = None
             continue
         m = HEADER_LINE.match(line)
@@ -62,7 +71,9 @@ def load_query(name: str) -> NamedQuery:
                 header[last].append(m.group(2).strip())
         elif last in header:
             header[last].append(line.lstrip("-").strip())
-    return NamedQuery(name, sql, tuple(params), " ".join(header["purpose"]), " ".join(header["columns"]))
+    return NamedQuery(
+        name, sql, tuple(params), " ".join(header["purpose"]), " ".join(header["columns"]), frozenset(optional)
+    )
 
 
 def coerce_params(q: NamedQuery, given: dict) -> dict:
@@ -70,16 +81,22 @@ def coerce_params(q: NamedQuery, given: dict) -> dict:
     unknown = set(given) - set(declared)
     if unknown:
         raise QueryError(f"查询 {q.name} 没有参数：{', '.join(sorted(unknown))}（参数：{', '.join(declared) or '无'}）")
-    missing = set(declared) - set(given)
+    missing = set(declared) - set(given) - q.optional
     if missing:
         raise QueryError(f"查询 {q.name} 缺少参数：{', '.join(sorted(missing))}")
     out = {}
     for name, typ in declared.items():
+        if name not in given:
+            continue  # an optional parameter left out (run() fills county in)
         value = given[name]
         try:
             out[name] = int(value) if typ == "int" else float(value) if typ == "float" else str(value)
         except (TypeError, ValueError) as exc:
             raise QueryError(f"参数 {name} 应为 {typ}：{value!r}") from exc
+    if "county" in out and not COUNTY_CODE.fullmatch(out["county"]):
+        raise QueryError(f"参数 county 应为 6 位县级区划代码：{out['county']!r}")
+    if "scope" in out and not SCOPE_CODE.fullmatch(out["scope"]):
+        raise QueryError(f"参数 scope 应为空或区划代码前缀（2、4 或 6 位数字）：{out['scope']!r}")
     return out
 
 
@@ -132,15 +149,71 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 def run(name: str, params: dict | None = None, *, db: Path | None = None, con=None) -> pd.DataFrame:
-    """Run a named query; pass an open read-only connection to reuse it."""
+    """Run a named query; pass an open read-only connection to reuse it.
+
+    An omitted ``county`` is the database's only county ('' on an empty database); with
+    several counties it raises CountyRequired, and a county the database lacks raises
+    QueryError, both with the counties listed."""
     q = load_query(name)
     values = coerce_params(q, params or {})
     con = connect(db) if con is None else cursor(con)
     try:
+        for pname, ptype, _ in q.params:
+            if pname == "county":
+                values["county"] = _resolve_county(q.name, values.get("county"), con, db)
+            elif pname not in values:  # an optional parameter left out: '' (text) or NULL
+                values[pname] = "" if ptype == "text" else None
         # Through Arrow: .df() builds text columns one Python object at a time (3—4× slower).
         return to_frame(con.sql(q.sql, params=values).to_arrow_table())
     finally:
         con.close()
+
+
+def counties(con, db: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """(code, name) of each county in the database, by code; memoised per file signature when
+    the caller gives the path (a file swapped in by an import has its own entry)."""
+    if db is not None:
+        return _counties_of(signature(Path(db)), con)
+    return _read_counties(con)
+
+
+_COUNTIES_CACHE: dict[tuple, tuple[tuple[str, str], ...]] = {}
+
+
+def _counties_of(sig: tuple, con) -> tuple[tuple[str, str], ...]:
+    if sig not in _COUNTIES_CACHE:
+        if len(_COUNTIES_CACHE) > 32:
+            _COUNTIES_CACHE.clear()
+        _COUNTIES_CACHE[sig] = _read_counties(con)
+    return _COUNTIES_CACHE[sig]
+
+
+def _read_counties(con) -> tuple[tuple[str, str], ...]:
+    try:
+        rows = con.execute("SELECT county, coalesce(county_name, '') FROM d_counties ORDER BY county").fetchall()
+    except duckdb.Error:  # a file derived before d_counties existed
+        rows = con.execute("SELECT DISTINCT substr(town_code, 1, 6), '' FROM towns ORDER BY 1").fetchall()
+    return tuple((str(c), str(n)) for c, n in rows)
+
+
+def _county_list(present) -> str:
+    return "、".join(f"{c} {n}".strip() for c, n in present)
+
+
+def _resolve_county(query: str, county: str | None, con, db: Path | None) -> str:
+    present = counties(con, db)
+    if county is None:
+        if not present:
+            return ""  # an empty database: empty results, as before counties existed
+        if len(present) == 1:
+            return present[0][0]
+        raise CountyRequired(
+            f"查询 {query} 需要参数 county：数据库中有 {len(present)} 个县（市、区）——{_county_list(present)}。"
+            "请用 --param county=<6位区划代码> 指定。"
+        )
+    if present and county not in {c for c, _ in present}:
+        raise QueryError(f"数据库中没有县级区划代码 {county}；库中有：{_county_list(present)}。")
+    return county
 
 
 _NULLABLE = {

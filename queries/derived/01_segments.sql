@@ -3,7 +3,7 @@
 --          stage, with the school's and town's attributes, the class-size counts above the
 --          registry's class-size thresholds, and whether the segment is in the 优质均衡
 --          assessment (in_cv).
--- creates: v_band_classes (view), d_segments (table), v_segments (view)
+-- creates: v_band_classes (view), v_segments_src (view), d_segments (table), v_segments (view)
 -- reads:   school_years, schools, towns, ref_ur_codes, ref_class_bands, ref_standards
 --
 -- The files of queries/derived/ are run by importer.derive(), in name order, inside the
@@ -27,8 +27,10 @@ FROM (
 );
 
 -- One row per school, school year and stage segment, with school and town attributes, the
--- class-size counts and whether the segment is in the 优质均衡 assessment (in_cv).
-CREATE OR REPLACE TABLE d_segments AS
+-- class-size counts and whether the segment is in the 优质均衡 assessment (in_cv); the county
+-- (the first 6 digits of the town's 区划代码) last. The source view is what derive() stores
+-- in d_segments, whole or for the counties an import touched (DELETE + INSERT … WHERE county IN).
+CREATE OR REPLACE VIEW v_segments_src AS
 WITH class_counts AS (
     SELECT
         b.year, b.school_id, b.stage,
@@ -57,15 +59,19 @@ SELECT
         AND s.school_type <> '特殊教育学校'
         AND y.students > 0
         AND NOT (s.school_type = '教学点' AND y.students < coalesce(tp.value, 0))
-    ) AS in_cv
+    ) AS in_cv,
+    substr(t.town_code, 1, 6) AS county
 FROM school_years AS y
 JOIN schools AS s USING (school_id)
 JOIN towns AS t ON t.town_code = s.town_code
 LEFT JOIN ref_ur_codes AS u ON u.ur_code = s.ur_code
 LEFT JOIN class_counts AS c ON c.year = y.year AND c.school_id = y.school_id AND c.stage = y.stage
 LEFT JOIN ref_standards AS tp
-    ON tp.indicator_key = 'cv_exclude_teaching_point_below' AND tp.scope = '教学点'
--- Sorted so the per-year filters of the queries skip whole row groups.
-ORDER BY y.year, y.stage, t.town_code, y.school_id;
+    ON tp.indicator_key = 'cv_exclude_teaching_point_below' AND tp.scope = '教学点';
+
+-- Sorted so the per-county and per-year filters of the queries skip whole row groups.
+-- derive() rewrites this statement (and only this form) into DELETE + INSERT for a partial rebuild.
+CREATE OR REPLACE TABLE d_segments AS
+SELECT * FROM v_segments_src ORDER BY county, year, stage, town_code, school_id;
 
 CREATE OR REPLACE VIEW v_segments AS SELECT * FROM d_segments;

@@ -1,16 +1,16 @@
 -- derived: 02_measures
 -- purpose: the segments in long form, one row per segment and measure (the raw amounts R and
---          the bases P of the school-level indicators, as DOUBLE).
+--          the bases P of the school-level indicators, as DOUBLE), the county last.
 -- creates: v_measures (view)
 -- reads:   v_segments
 
 -- Long form: one row per segment and measure (raw amounts R and bases P).
 CREATE OR REPLACE VIEW v_measures AS
-SELECT year, school_id, stage, town_code, area, in_cv, measure, amount
+SELECT year, school_id, stage, town_code, area, in_cv, measure, amount, county
 FROM (
     UNPIVOT (
         SELECT
-            year, school_id, stage, town_code, area, in_cv,
+            year, school_id, stage, town_code, area, in_cv, county,
             students::DOUBLE AS students, classes::DOUBLE AS classes, teachers::DOUBLE AS teachers,
             teachers_above_degree::DOUBLE AS teachers_above_degree,
             backbone_teachers::DOUBLE AS backbone_teachers,
@@ -33,6 +33,6 @@ FROM (
             super_big_classes::DOUBLE AS super_big_classes
         FROM v_segments
     )
-    ON COLUMNS(* EXCLUDE (year, school_id, stage, town_code, area, in_cv))
+    ON COLUMNS(* EXCLUDE (year, school_id, stage, town_code, area, in_cv, county))
     INTO NAME measure VALUE amount
 );
