@@ -76,11 +76,15 @@ def _declared(name: str) -> list[str]:
     return [p[0] for p in dbmod.load_query(name).params]
 
 
-def _combos(declared: list[str], year: int, fixed: dict) -> list[dict]:
+def _combos(name: str, year: int, fixed: dict) -> list[dict]:
+    """The parameter sets a page runs: the latest year; each of 小学 and 初中 when the stage is
+    required (an optional stage left out means both stages in one result)."""
+    q = dbmod.load_query(name)
+    declared = [p[0] for p in q.params]
     combos = [{k: v for k, v in fixed.items() if k in declared}]
     if "year" in declared:
         combos = [dict(c, year=year) for c in combos]
-    if "stage" in declared:
+    if "stage" in declared and "stage" not in q.optional:
         combos = [dict(c, stage=s) for c in combos for s in BENCH_STAGES]
     return combos
 
@@ -93,7 +97,7 @@ def query_set(year: int, names: list[str] | None = None, *, county: str | None =
         declared = _declared(name)
         if not set(declared) <= QUERY_PARAMS:
             continue
-        out += [(name, c) for c in _combos(declared, year, {"county": county} if county else {})]
+        out += [(name, c) for c in _combos(name, year, {"county": county} if county else {})]
     return out
 
 
@@ -104,7 +108,7 @@ def province_set(year: int, names: list[str] | None = None) -> list[tuple[str, d
         declared = _declared(name)
         if not name.startswith("county_") or not set(declared) <= PROVINCE_PARAMS:
             continue
-        out += [(name, c) for c in _combos(declared, year, {"scope": PROVINCE_SCOPE})]
+        out += [(name, c) for c in _combos(name, year, {"scope": PROVINCE_SCOPE})]
     return out
 
 

