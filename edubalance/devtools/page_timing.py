@@ -29,8 +29,9 @@ from edubalance.store.paths import ROOT
 from edubalance.ui.navigation import PAGES
 
 
-def registered_pages() -> list:
-    return list(PAGES)
+def registered_pages(*, several_counties: bool = False) -> list:
+    """The registered pages; 县域对比 (``multi_county``) only for a database of several counties."""
+    return [p for p in PAGES if several_counties or not getattr(p, "multi_county", False)]
 
 
 def time_pages(db: Path, repeats: int = 3) -> dict:
@@ -62,14 +63,14 @@ COMPARISON_PAGE = "counties"  # 县域对比: loaded at province scope, every ot
 
 
 def page_urls(base_url: str, county: str | None = None) -> dict[str, str]:
-    """{label: URL} of every viewer page: with ``?county=`` when a county is given, except
-    县域对比, which is loaded at province scope (all counties). The default page is served at
-    the root (/<its url_path> is "page not found")."""
+    """{label: URL} of every viewer page: with ``?county=`` when a county is given (a database of
+    several counties), except 县域对比, which is then loaded at province scope (all counties).
+    The default page is served at the root (/<its url_path> is "page not found")."""
     urls = {}
-    for i, spec in enumerate(registered_pages()):
+    for spec in registered_pages(several_counties=bool(county)):
         if spec.admin_only:
             continue
-        path = "/" if i == 0 else f"/{spec.url_path}"
+        path = "/" if spec is PAGES[0] else f"/{spec.url_path}"
         if county and spec.url_path != COMPARISON_PAGE:
             urls[f"{spec.url_path}?county={county}"] = f"{base_url}{path}?county={county}"
         else:
