@@ -30,6 +30,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from edubalance.ingest.county_checks import COUNTY_COL, replaced_years
+from edubalance.ingest.county_tables import delete_county_years, existing_from, fill_county_columns
 from edubalance.ingest.derive import create_tables, derive, reference_version, refresh_reference
 from edubalance.ingest.problems import Problems
 from edubalance.ingest.reading import RawTable, UnreadableFile, library_message, read_source, tables_from_frames
@@ -131,18 +133,7 @@ def read_existing(db: Path) -> Existing:
 def _read_existing(db: Path) -> Existing:
     con = open_snapshot(db)
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        ex = Existing()
-        if "towns" in tables:
-            ex.towns = {r[0] for r in con.execute("SELECT town_code FROM towns").fetchall()}
-            prefixes = {c[:6] for c in ex.towns}
-            ex.county = prefixes.pop() if len(prefixes) == 1 else None
-        if "schools" in tables:
-            ex.schools = dict(con.execute("SELECT school_id, school_type FROM schools").fetchall())
-        for sheet in SHEETS:
-            if sheet.yearly and sheet.key in tables:
-                ex.years[sheet.key] = {r[0] for r in con.execute(f"SELECT DISTINCT year FROM {sheet.key}").fetchall()}
-        return ex
+        return existing_from(con)
     finally:
         con.close()
 
@@ -179,16 +170,17 @@ def load_in_memory(
 def write_sheets(
     con: duckdb.DuckDBPyConnection, parsed: dict[str, Parsed], replace_years: bool, progress: Progress = _no_progress
 ) -> dict[str, int]:
-    """Write the validated sheets: a yearly sheet replaces the years it holds, a master sheet
-    the rows with the same keys. The statements name tables and columns from the schema, so
-    they are built here rather than kept in queries/. Rows written per sheet."""
+    """Write the validated sheets: a yearly sheet replaces the (county, year) pairs it holds
+    (never another county's rows), a master sheet the rows with the same keys. The statements
+    name tables and columns from the schema, so they are built here rather than kept in
+    queries/. Rows written per sheet."""
     rows = {}
     todo = [s for s in SHEETS if s.key in parsed]
     for i, sheet in enumerate(todo):
         progress(0.35 + 0.45 * i / max(len(todo), 1), f"写入“{sheet.zh}”（{len(parsed[sheet.key].frame)} 行）")
         new = typed_frame(parsed[sheet.key])  # noqa: F841 - read by DuckDB's replacement scan
         if sheet.yearly:
-            con.execute(f"DELETE FROM {sheet.key} WHERE year IN (SELECT DISTINCT year FROM new)")
+            delete_county_years(con, sheet, parsed[sheet.key].frame)
         else:
             match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in sheet.unique)
             con.execute(f"DELETE FROM {sheet.key} AS t WHERE EXISTS (SELECT 1 FROM new AS n WHERE {match})")
@@ -197,8 +189,9 @@ def write_sheets(
     return rows
 
 
-def log_import(con, action, user, file_name, sha, rows, replaced_years, warnings, note=""):
-    """Append one entry to import_log (the writers call it inside their staging transaction)."""
+def log_import(con, action, user, file_name, sha, rows, replaced_years, warnings, note="", counties=()):
+    """Append one entry to import_log (the writers call it inside their staging transaction);
+    `counties`: the 6-digit counties the entry changed."""
     con.execute(
         internal_sql("log_entry"),
         {
@@ -211,6 +204,7 @@ def log_import(con, action, user, file_name, sha, rows, replaced_years, warnings
             "replaced_years": ",".join(map(str, replaced_years)),
             "warnings": warnings,
             "note": note,
+            "counties": ",".join(sorted(counties)),
         },
     )
 
@@ -272,9 +266,13 @@ def stage_and_swap(
     fresh: bool = False,
     source: Path | None = None,
     progress: Progress = _no_progress,
+    counties: set[str] | None = None,
 ) -> Path | None:
     """Copy db (or `source`, or nothing when fresh), let work(con) change the copy, then swap
-    it in. Returns the backup of the file it replaced. Call under `import_lock`."""
+    it in. Returns the backup of the file it replaced. Call under `import_lock`.
+
+    `counties`: the counties work() changes, whose derived rows alone are rebuilt; None (and
+    any change of the derived SQL or registries since the file was built) rebuilds all."""
     _remove_stale_staging(db)
     _kill_point("locked")
     tmp = _staging_path(db)
@@ -288,11 +286,15 @@ def stage_and_swap(
         try:
             create_tables(con)
             con.execute("BEGIN TRANSACTION")
+            fill_county_columns(con)
+            built_with = con.execute("SELECT max(value) FROM meta WHERE key = 'reference_version'").fetchone()[0]
             refresh_reference(con)
             work(con)
+            fill_county_columns(con)  # rows a restore copied from a file made before the column
             _kill_point("applied")
             progress(0.8, "计算派生指标")
-            derive(con)
+            partial = counties is not None and built_with == reference_version() and not fresh
+            derive(con, counties=sorted(counties) if partial else None)
             con.execute("COMMIT")
             _kill_point("committed")
             progress(0.85, "写入检查点")
@@ -346,23 +348,21 @@ def import_tables(
         parsed, problems = validate(tables, existing, replace_years=replace_years)
         if problems.errors:
             return ImportResult(False, problems, db_path=db)
-        years = sorted(
-            set().union(
-                *[set(parsed[s.key].frame["year"].dropna().astype(int)) for s in SHEETS if s.yearly and s.key in parsed]
-            )
-        )
-        replaced = sorted(set(years) & set().union(*existing.years.values())) if existing.years else []
+        per_county = replaced_years(parsed, existing)
+        replaced = sorted(set().union(*per_county.values())) if per_county else []
+        touched = {c for p in parsed.values() for c in p.frame[COUNTY_COL].dropna()}
         result = {}
 
         def work(con):
             result.update(write_sheets(con, parsed, replace_years, progress))
             _slow_apply_for_tests()
-            log_import(con, action, user, file_name, sha, result, replaced, len(problems.warnings), note)
+            warnings = len(problems.warnings)
+            log_import(con, action, user, file_name, sha, result, replaced, warnings, note, touched)
             for key, value in (meta or {}).items():
                 con.execute("DELETE FROM meta WHERE key = ?", [key])
                 con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
-        backup = stage_and_swap(db, work, fresh=fresh, progress=progress)
+        backup = stage_and_swap(db, work, fresh=fresh, progress=progress, counties=touched)
         history.after_swap(db, backup, user=user, action=action, detail=_audit_detail(file_name, sha, result, note))
         progress(1.0, "导入完成")
         return ImportResult(True, problems, result, db, backup)
@@ -447,16 +447,18 @@ def update_task(
     previous: str | None = None,
     on: dt.date | None = None,
     town_code: str = "",
+    county: str = "",
 ) -> ImportResult:
     """Record one qualitative task's status (for the city, or for one town when town_code is
     given): a one-row 任务进展 table through the importer, so it is validated, swapped in
-    atomically and logged with who and when."""
+    atomically and logged with who and when. `county` (6 digits) is required when the
+    database holds several counties and neither it nor town_code says which."""
     on = on or dt.date.today()
     frame = pd.DataFrame(
-        [[target_id, on.isoformat(), status, note, owner, town_code]],
-        columns=["任务编号", "更新日期", "状态", "说明", "责任单位", "区划代码"],
+        [[target_id, on.isoformat(), status, note, owner, town_code, county]],
+        columns=["任务编号", "更新日期", "状态", "说明", "责任单位", "区划代码", "县级区划代码"],
     )
-    where = f"（{town_code}）" if town_code else ""
+    where = f"（{town_code or county}）" if town_code or county else ""
     change = f"{target_id}{where}：{previous or '（无记录）'} → {status}"
     return import_tables(
         tables_from_frames({"任务进展": frame}, TASK_FORM_NAME),

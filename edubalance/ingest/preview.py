@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from edubalance.ingest.county_checks import COUNTY_COL
+from edubalance.ingest.county_tables import fill_county_columns
 from edubalance.ingest.derive import create_tables, derive, refresh_reference
 from edubalance.ingest.importer import DatabaseUnreadable, database_sha, open_snapshot, read_existing, write_sheets
 from edubalance.ingest.problems import Problems
@@ -52,16 +54,22 @@ class Preview:
 
 
 def _years(parsed: dict[str, Parsed], existing: Existing) -> tuple[dict, dict]:
+    """Per sheet, the years the import adds and those it replaces: a year is replaced when a
+    county of its rows already has it (another county's same year is added, not replaced)."""
     added, replaced = {}, {}
     for sheet in SHEETS:
         if not sheet.yearly or sheet.key not in parsed:
             continue
-        years = sorted(int(y) for y in parsed[sheet.key].frame["year"].dropna().unique())
-        present = existing.years.get(sheet.key, set())
-        if [y for y in years if y not in present]:
-            added[sheet.zh] = [y for y in years if y not in present]
-        if [y for y in years if y in present]:
-            replaced[sheet.zh] = [y for y in years if y in present]
+        present = existing.years.get(sheet.key, {})
+        df = parsed[sheet.key].frame
+        pairs = df.loc[df["year"].notna(), [COUNTY_COL, "year"]].drop_duplicates()
+        new, old = set(), set()
+        for county, year in pairs.itertuples(index=False, name=None):
+            (old if int(year) in present.get(county, set()) else new).add(int(year))
+        if new:
+            added[sheet.zh] = sorted(new)
+        if old:
+            replaced[sheet.zh] = sorted(old)
     return added, replaced
 
 
@@ -72,6 +80,7 @@ def _simulate(db: Path, parsed: dict[str, Parsed], folder: Path) -> duckdb.DuckD
         shutil.copyfile(db, copy)
     con = duckdb.connect(str(copy))
     create_tables(con)
+    fill_county_columns(con)
     refresh_reference(con)
     write_sheets(con, parsed, True)
     derive(con)

@@ -19,6 +19,7 @@ class Problem:
     value: str
     reason: str
     severity: str = ERROR
+    county: str = ""  # the 6-digit county of the row ("" for file-level problems)
 
     def line(self) -> str:
         where = f"表“{self.sheet}”"
@@ -44,12 +45,13 @@ class Problems:
         self.counts: dict[tuple, int] = {}  # every problem per rule, listed or not
         self._summary_at: dict[tuple, int] = {}  # where the "… N in all" line of a rule sits
 
-    def add(self, sheet, row, column, value, reason, severity=ERROR) -> None:
+    def add(self, sheet, row, column, value, reason, severity=ERROR, county: str = "") -> None:
         key = _rule_key(sheet, column, reason, severity)
         n = self.counts.get(key, 0) + 1
         self.counts[key] = n
         if n <= MAX_PER_RULE:
-            self.items.append(Problem(sheet, None if row is None else int(row), column, str(value), reason, severity))
+            row = None if row is None else int(row)
+            self.items.append(Problem(sheet, row, column, str(value), reason, severity, county or ""))
             return
         summary = Problem(
             sheet, None, column, "", f"同类问题共 {n} 个，只列出前 {MAX_PER_RULE} 个（{reason}）", severity

@@ -25,7 +25,7 @@ import pandas as pd
 from edubalance.access import accounts
 from edubalance.ingest.importer import ImportResult, import_lock, log_import, open_snapshot, stage_and_swap
 from edubalance.ingest.problems import Problems
-from edubalance.model.schema import SHEETS
+from edubalance.model.schema import COUNTY, SHEETS
 from edubalance.store import history
 from edubalance.store.paths import internal_sql
 
@@ -40,7 +40,10 @@ LOG_COLUMNS = [
     "replaced_years",
     "warnings",
     "note",
+    "counties",
 ]
+# Columns a history file may lack because it was written before they existed: read as NULL.
+LATER_COLUMNS = {"counties": "VARCHAR"}
 STAMP = history.STAMP
 
 
@@ -89,14 +92,21 @@ def read_candidate(path: Path) -> tuple[dict[str, object], object, list[str]]:
             if sheet.key not in base:
                 reasons.append(f"数据表 {sheet.key}（{sheet.zh}）缺失或不是基本表（可能是视图）")
                 continue
-            missing = [c.key for c in sheet.columns if c.key not in columns.get(sheet.key, {})]
+            have = columns.get(sheet.key, {})
+            # A file written before the county column (issue 16) lacks it; the restore fills
+            # it with the file's single county (county_tables.fill_county_columns).
+            missing = [c.key for c in sheet.columns if c.key not in have and c.key != COUNTY.key]
             if missing:
                 reasons.append(f"数据表 {sheet.key}（{sheet.zh}）缺少列：{'、'.join(missing)}")
                 continue
-            cols = ", ".join(f'CAST("{c.key}" AS {c.sql_type}) AS "{c.key}"' for c in sheet.columns)
+            cols = ", ".join(
+                f'CAST("{c.key}" AS {c.sql_type}) AS "{c.key}"' if c.key in have else f'NULL::{c.sql_type} AS "{c.key}"'
+                for c in sheet.columns
+            )
             tables[sheet.key] = con.sql(f'SELECT {cols} FROM "{sheet.key}"').to_arrow_table()
-        if "import_log" in base and all(c in columns.get("import_log", {}) for c in LOG_COLUMNS):
-            log = con.execute(f"SELECT {', '.join(LOG_COLUMNS)} FROM import_log ORDER BY id").df()
+        log_cols = columns.get("import_log", {})
+        if "import_log" in base and all(c in log_cols for c in LOG_COLUMNS if c not in LATER_COLUMNS):
+            log = con.execute(f"SELECT {_log_select(log_cols)} FROM import_log ORDER BY id").df()
         if "meta" in base and {"key", "value"} <= set(columns.get("meta", {})):
             meta = con.execute("SELECT CAST(key AS VARCHAR), CAST(value AS VARCHAR) FROM meta").fetchall()
             tables["__meta__"] = [(k, v) for k, v in meta if k != "reference_version"]
@@ -169,10 +179,20 @@ def restore_backup(
     return ImportResult(True, Problems(), rows, db, kept)
 
 
+def _log_select(have) -> str:
+    return ", ".join(
+        c if c in have or c not in LATER_COLUMNS else f"NULL::{LATER_COLUMNS[c]} AS {c}" for c in LOG_COLUMNS
+    )
+
+
 def _read_log(db: Path) -> pd.DataFrame:
     con = open_snapshot(db)
     try:
-        return con.execute(f"SELECT {', '.join(LOG_COLUMNS)} FROM import_log ORDER BY id").df()
+        have = {
+            r[0]
+            for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'import_log'").fetchall()
+        }
+        return con.execute(f"SELECT {_log_select(have)} FROM import_log ORDER BY id").df()
     except Exception:  # a database without a log (never imported through this code)
         return pd.DataFrame(columns=LOG_COLUMNS)
     finally:

@@ -8,10 +8,11 @@ workbook stays fast; messages are built only for the failing cells.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
+from edubalance.ingest.county_checks import Existing, assign_counties, tag_problems, unknown_adcodes, year_conflicts
 from edubalance.ingest.problems import ERROR, WARNING, Problems
 from edubalance.ingest.reading import RawTable, header_key
 from edubalance.ingest.rules import FORMULA_PREFIXES, part_of_whole_rule
@@ -50,16 +51,6 @@ SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 EXCEL_ERRORS = r"#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!)"
 YEAR_RANGE = (1900, 2100)
 LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)  # China's extent; outside it a coordinate is wrong
-
-
-@dataclass
-class Existing:
-    """What the database already holds, for references and year conflicts."""
-
-    towns: set[str] = field(default_factory=set)
-    schools: dict[str, str] = field(default_factory=dict)  # school_id -> school_type
-    years: dict[str, set[int]] = field(default_factory=dict)  # yearly table -> years present
-    county: str | None = None
 
 
 @dataclass
@@ -141,7 +132,7 @@ def _parse_column(
         _report(problems, out, raw, bad, sheet, col, "不在允许的取值中：" + "、".join(col.enum))
         out[col.key] = raw.where(~empty & ~bad, None)
         return
-    if kind in ("code12", "code10"):
+    if kind in ("code12", "code10", "code6"):
         out[col.key] = _parse_code(col, raw, out, sheet, problems, county)
         return
     if kind == "date":
@@ -161,7 +152,7 @@ def _parse_code(col: Column, raw: pd.Series, out, sheet, problems, county) -> pd
         problems, out, raw, sci, sheet, col, "编码被 Excel 转成了科学计数法，位数已丢失；请把该列设为文本后重新填写"
     )
     text = raw.str.replace(r"\.0+$", "", regex=True)  # 440783001000.0 from a float cell
-    width = 12 if col.kind == "code12" else 10
+    width = {"code12": 12, "code10": 10, "code6": 6}[col.kind]
     value = text.copy()
     if col.kind == "code12":
         # A 9-digit township code (统计用区划代码 without the 3-digit 村 part) is unambiguous.
@@ -271,7 +262,7 @@ def _duplicates(p: Parsed, keys: tuple[str, ...], problems: Problems, what: str)
     df = p.frame
     # An optional key column left empty is part of the key (任务进展 without 区划代码 is the
     # city's row), so rows count as comparable once their required key columns are filled.
-    optional = [k for k in keys if not p.sheet.column(k).required and p.sheet.key == "task_progress"]
+    optional = [k for k in keys if not p.sheet.column(k).required and (p.sheet.key == "task_progress" or k == "county")]
     sub = df[list(keys)].astype(object)
     sub[optional] = sub[optional].where(sub[optional].notna(), "")
     complete = sub.notna().all(axis=1) if len(keys) > 1 else sub.iloc[:, 0].notna()
@@ -294,25 +285,9 @@ def _reference(p: Parsed, col: str, valid: set, problems: Problems, target: str)
         problems.add(p.sheet.zh, row, p.sheet.column(col).zh, v, f"在“{target}”中找不到该编码")
 
 
-def _check_towns(p: Parsed, problems: Problems, county: str | None):
-    df = p.frame
-    codes = df["town_code"].dropna()
-    prefixes = codes.str[:6]
-    if county is not None:
-        foreign = df["town_code"].notna() & (df["town_code"].str[:6] != county)
-        for row, v in zip(df.loc[foreign, "_row"], df.loc[foreign, "town_code"]):
-            problems.add(
-                TOWNS.zh,
-                row,
-                TOWNS.column("town_code").zh,
-                v,
-                f"不属于本县（县级代码 {county}）；一个数据库只存放一个县",
-            )
-    elif prefixes.nunique() > 1:
-        main = prefixes.mode().iloc[0]
-        foreign = df["town_code"].notna() & (df["town_code"].str[:6] != main)
-        for row, v in zip(df.loc[foreign, "_row"], df.loc[foreign, "town_code"]):
-            problems.add(TOWNS.zh, row, TOWNS.column("town_code").zh, v, f"与其他镇街不属于同一个县（多数为 {main}）")
+def _check_towns(p: Parsed, problems: Problems):
+    # A workbook may hold several counties (issue 16): the county of a town is its code's
+    # first 6 digits, and nothing requires the towns to share one.
     _coordinates(p, "seat_lon", "seat_lat", problems)
 
 
@@ -497,13 +472,15 @@ def validate(
             problems.add(t.sheet.zh, None, "", t.source, f"同一张表出现了两次（另见 {seen[t.sheet.key].source}）")
         seen[t.sheet.key] = t
     county = existing.county
-    if county is None and TOWNS.key in seen:
+    if TOWNS.key in seen:
         # Take the county from the town codes the file brings (for the 学校标识码 province check).
         t = seen[TOWNS.key]
         codes = [r[i] for r in t.rows for i, h in enumerate(t.headers) if header_key(h) in ("区划代码", "town_code")]
         prefixes = [c[:6] for c in codes if re.fullmatch(r"\d{9}|\d{12}", c or "")]
-        if prefixes:
+        if prefixes and county not in prefixes:
             county = max(set(prefixes), key=prefixes.count)
+    if county is None and existing.counties:
+        county = min(existing.counties)  # only its province digits are used
     parsed = {}
     for key, t in seen.items():
         parsed[key] = parse_table(t, problems, county)
@@ -515,6 +492,7 @@ def validate(
     if all(len(p.frame) == 0 for p in parsed.values()):
         # Only headers (an untouched template): importing it would log a change that is none.
         problems.add("、".join(p.sheet.zh for p in parsed.values()), None, "", "", "文件中没有数据行（各表只有表头）")
+    assign_counties(parsed, existing, problems)
 
     for sheet in (TOWNS, SCHOOLS, SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, DESIGNATIONS, TASK_PROGRESS, RESEARCHERS):
         if sheet.key in parsed:
@@ -529,7 +507,8 @@ def validate(
 
     towns = set(existing.towns)
     if TOWNS.key in parsed:
-        _check_towns(parsed[TOWNS.key], problems, existing.county)
+        _check_towns(parsed[TOWNS.key], problems)
+        unknown_adcodes(parsed, existing, problems)
         towns |= set(parsed[TOWNS.key].frame["town_code"].dropna())
     schools = dict(existing.schools)
     if SCHOOLS.key in parsed:
@@ -562,19 +541,8 @@ def validate(
         _reference(parsed[TASK_PROGRESS.key], "town_code", towns, problems, "镇街")
 
     if not replace_years:
-        for sheet in (SCHOOL_YEARS, PRINCIPALS, CITY_FACTS, RESEARCHERS):
-            if sheet.key not in parsed:
-                continue
-            present = existing.years.get(sheet.key, set())
-            years = set(parsed[sheet.key].frame["year"].dropna().astype(int)) & present
-            for y in sorted(years):
-                problems.add(
-                    sheet.zh,
-                    None,
-                    sheet.column("year").zh,
-                    y,
-                    f"数据库中已有 {y} 学年的数据；如需替换，请选择“替换已有学年”（命令行 --replace-years）",
-                )
+        year_conflicts(parsed, existing, problems)
+    tag_problems(parsed, problems)
     return parsed, problems
 
 

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from edubalance.model.schema import Column, Sheet
 
+_COUNTY_DOC = (
+    "该行所属县（市、区）的6位县级区划代码（即镇街区划代码的前6位，如开平市 440783）；"
+    "工作簿只含一个县时可留空，含多个县时必填"
+)
+
 # (sheet key, column key) -> (口径, unit, example)
 DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("towns", "town_code"): ("国家统计局统计用区划代码（12位），前6位为县级代码", "", "440783001000"),
@@ -86,6 +91,7 @@ DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("city_facts", "key"): ("指标登记表中的市级指标代码", "", "edu_spending_10k"),
     ("city_facts", "value"): ("该指标的数值（单位见指标登记表）", "见指标", "118640"),
     ("city_facts", "note"): ("数据来源或口径说明", "", "一般公共预算教育支出"),
+    ("city_facts", "county"): (_COUNTY_DOC, "", ""),
     ("designations", "kind"): ("认定或结对的类型（认定类型登记表）", "", "省级乡村温馨校园"),
     ("designations", "school_id"): ("被认定的学校，或结对中的帮扶方", "", "2144830101"),
     ("designations", "partner_school_id"): ("结对中的受援方学校（结对类型必填）", "", ""),
@@ -97,6 +103,7 @@ DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("task_progress", "note"): ("进展说明", "", "已召开专题会议部署"),
     ("task_progress", "owner"): ("负责推进该任务的单位（可填多个，用顿号分隔）", "", "市教育局"),
     ("task_progress", "town_code"): ("某镇（街）自己的进展填该镇街的区划代码；留空表示全市进展", "", ""),
+    ("task_progress", "county"): (_COUNTY_DOC, "", ""),
     ("researchers", "year"): ("学年起始年", "年", "2025"),
     ("researchers", "researcher_id"): ("本县自定的教研员编号，同一人各学年一致", "", "JY001"),
     ("researchers", "researcher_name"): ("教研员姓名", "", "梁文"),
@@ -107,6 +114,7 @@ DOCS: dict[tuple[str, str], tuple[str, str, str]] = {
         "月",
         "0",
     ),
+    ("researchers", "county"): (_COUNTY_DOC, "", ""),
 }
 
 KIND_EXAMPLE = {"int": "0", "num": "0", "bool": "否", "year": "2025", "date": "2025-06-30"}

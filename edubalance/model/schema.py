@@ -60,7 +60,7 @@ CLASS_BANDS = (
 class Column:
     key: str
     zh: str
-    kind: str  # code12 code10 text enum int num bool year date
+    kind: str  # code12 code10 code6 text enum int num bool year date
     required: bool = False
     enum: tuple[str, ...] = ()
     note: str = ""
@@ -156,6 +156,9 @@ SCHOOLS = Sheet(
 )
 
 _YEAR = Column("year", "学年", "year", True, note="起始年：2025 表示 2025—2026学年")
+# The county of a row that no town or school names (市级年度, 任务进展, 教研员). Always last in
+# its sheet; stored filled: a blank cell takes the workbook's (or the database's) only county.
+COUNTY = Column("county", "县级区划代码", "code6", note="可选；工作簿含多个县（市、区）时必填（6位县级区划代码）")
 _SCHOOL = Column("school_id", "学校标识码", "code10", True, note="须在“学校”表中")
 
 SCHOOL_YEARS = Sheet(
@@ -220,8 +223,9 @@ CITY_FACTS = Sheet(
         Column("key", "指标", "text", True, note="指标登记表中的市级指标代码"),
         Column("value", "数值", "num", True),
         Column("note", "备注", "text"),
+        COUNTY,
     ),
-    unique=("year", "key"),
+    unique=("county", "year", "key"),
     yearly=True,
     description="全市层面的年度数据（教育经费、教研员下乡次数等）。",
 )
@@ -255,8 +259,9 @@ RESEARCHERS = Sheet(
             "num",
             note="当学年到乡村学校蹲点的月数（0—12；T24：新入职教研员3年内累计不少于12个月）",
         ),
+        COUNTY,
     ),
-    unique=("year", "researcher_id"),
+    unique=("county", "year", "researcher_id"),
     yearly=True,
     description="可选。每名教研员、每个学年一行；有此表时按人统计T12的进度和T24的蹲点。",
 )
@@ -276,8 +281,9 @@ TASK_PROGRESS = Sheet(
             "code12",
             note="可选。某镇（街）自己的进展填该镇街的区划代码（须在“镇街”表中）；留空表示全市进展",
         ),
+        COUNTY,
     ),
-    unique=("target_id", "town_code", "updated_on"),
+    unique=("county", "target_id", "town_code", "updated_on"),
     description="方案中定性任务的进展记录（全市或某一镇街）。",
 )
 
@@ -293,6 +299,10 @@ SHEETS: tuple[Sheet, ...] = (
 )
 SHEETS_BY_ZH = {s.zh: s for s in SHEETS}
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
+
+# The sheets whose rows carry their county in the COUNTY column (the others derive it from a
+# town or school code).
+COUNTY_SHEETS = (CITY_FACTS.key, TASK_PROGRESS.key, RESEARCHERS.key)
 
 # A part never exceeds its whole: (sheet key, part column, whole column).
 PART_OF_WHOLE = (
