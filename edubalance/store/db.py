@@ -21,6 +21,8 @@ from edubalance.store.paths import QUERIES_DIR
 
 PARAM_LINE = re.compile(r"^--\s*param:\s*(\w+)\s+(int|text|float)(\s+optional)?\s*(.*)$")
 COUNTY_CODE = re.compile(r"\d{6}")
+# Queries over the whole database whose county only filters: left out, it is '' (everything).
+GLOBAL_QUERIES = frozenset({"import_history"})
 SCOPE_CODE = re.compile(r"(\d{2}|\d{4}|\d{6})?")  # '' = everything, else a 省/市/县 adcode prefix
 HEADER_LINE = re.compile(r"^--\s*(name|purpose|columns):\s*(.*)$")
 
@@ -159,7 +161,7 @@ def run(name: str, params: dict | None = None, *, db: Path | None = None, con=No
     con = connect(db) if con is None else cursor(con)
     try:
         for pname, ptype, _ in q.params:
-            if pname == "county":
+            if pname == "county" and q.name not in GLOBAL_QUERIES:
                 values["county"] = _resolve_county(q.name, values.get("county"), con, db)
             elif pname not in values:  # an optional parameter left out: '' (text) or NULL
                 values[pname] = "" if ptype == "text" else None

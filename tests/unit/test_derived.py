@@ -145,3 +145,71 @@ def test_derived_and_internal_sql_files_carry_a_header(path):
 def test_derived_scripts_run_in_name_order():
     names = [p.name for p in derived_scripts()]
     assert names == sorted(names) and names[0].startswith("01_")
+
+
+# --- several counties: the partial rebuild of one county equals the full rebuild ------------
+
+
+def _add_county(con, code: str) -> None:
+    """A second county: every town and school of the first, recoded (towns <code>…, schools E…)."""
+    con.execute("INSERT INTO towns SELECT * REPLACE (? || substr(town_code, 7) AS town_code) FROM towns", [code])
+    con.execute(
+        "INSERT INTO schools SELECT * REPLACE ('E' || school_id AS school_id, ? || substr(town_code, 7) AS town_code)"
+        " FROM schools",
+        [code],
+    )
+    con.execute("INSERT INTO school_years SELECT * REPLACE ('E' || school_id AS school_id) FROM school_years")
+
+
+def _derived(con) -> dict[str, pd.DataFrame]:
+    out = {}
+    for table in ("d_segments", "d_indicator_values"):
+        df = con.execute(f"SELECT * FROM {table}").df()
+        out[table] = df.sort_values(
+            ["county", "year", "stage", "school_id"] + (["indicator"] if "indicator" in df else [])
+        )
+        out[table] = out[table].reset_index(drop=True)
+    return out
+
+
+def test_partial_derive_equals_the_full_rebuild(oracle_db, tmp_path):
+    con = duckdb.connect(str(oracle_db))
+    first = con.execute("SELECT DISTINCT substr(town_code, 1, 6) FROM towns").fetchone()[0]
+    second = "440785" if first != "440785" else "440783"
+    _add_county(con, second)
+    derive(con)
+    assert [r[0] for r in con.execute("SELECT county FROM d_counties ORDER BY 1").fetchall()] == sorted([first, second])
+    # the second county's data change: pupils doubled, one school's year gone
+    con.execute("UPDATE school_years SET students = students * 2 WHERE school_id LIKE 'E%'")
+    gone = con.execute("SELECT min(school_id) FROM school_years WHERE school_id LIKE 'E%'").fetchone()[0]
+    con.execute("DELETE FROM school_years WHERE school_id = ?", [gone])
+    # a mark on the first county's derived rows: a partial rebuild must leave them alone
+    con.execute("UPDATE d_segments SET town_name = '未重算' WHERE county = ?", [first])
+    derive(con, counties={second})
+    partial = _derived(con)
+    assert set(partial["d_segments"].loc[partial["d_segments"]["county"] == first, "town_name"]) == {"未重算"}
+    assert gone not in set(partial["d_segments"]["school_id"])
+    con.execute(
+        "UPDATE d_segments SET town_name = t.town_name FROM towns AS t WHERE t.town_code = d_segments.town_code"
+    )
+    partial = _derived(con)
+    derive(con)
+    full = _derived(con)
+    con.close()
+    for table in full:
+        assert len(partial[table]) == len(full[table]) > 0
+        pd.testing.assert_frame_equal(partial[table], full[table])
+    seg = full["d_segments"]
+    assert (seg.loc[seg.county == second, "students"].sum()) == 2 * seg.loc[
+        (seg.county == first) & (seg.school_id != gone[1:]), "students"
+    ].sum()
+
+
+def test_partial_derive_of_an_older_file_rebuilds_everything(oracle_db):
+    """A file whose derived tables have no county column gets the full rebuild."""
+    con = duckdb.connect(str(oracle_db))
+    con.execute("ALTER TABLE d_segments DROP COLUMN county")
+    derive(con, counties={"440785"})
+    assert "county" in {r[0] for r in con.execute("DESCRIBE d_segments").fetchall()}
+    assert con.execute("SELECT count(*) FROM d_segments").fetchone()[0] > 0
+    con.close()
