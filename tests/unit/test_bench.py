@@ -201,3 +201,11 @@ def test_page_urls_put_one_county_on_every_page_but_the_comparison():
     assert not any("admin" in k for k in urls)
     if "counties" in urls:  # 县域对比 (helper C's page) at province scope
         assert urls["counties"] == "http://127.0.0.1:1/counties"
+
+
+def test_bench_refuses_a_county_it_will_not_build_before_building(capsys):
+    from edubalance import cli
+
+    assert cli.main(["bench", "--counties", "3", "--county", "440785", "--no-pages", "--no-memory"]) == 2
+    assert "440785" in capsys.readouterr().err  # 恩平 is the 52nd of the 122, not among the first 3
+    assert cli.main(["bench", "--counties", "1", "--no-pages", "--no-memory"]) == 2
