@@ -20,7 +20,12 @@
 --          逾期; 推进中 → 推进中; 滞后 → 需加速; 未启动 → 未启动; no row → 数据不足.
 --          Only data of school years ≤ $year is used. edubalance/progress.py is the Python
 --          reference of the same rules.
+--          The targets are the county's own plan (ref_targets plan_set 'own': an uploaded
+--          registry or data/plans/<adcode>/targets.csv); a county without one is held to the
+--          common targets G1–G7 (plan_set 'common', the national standards), whose values come
+--          from v_common_values, the same figures county_targets compares counties on.
 -- param: year int 学年（起始年）：只使用该学年及以前的数据
+-- param: county text optional 县级区划代码（库中只有一个县时可省略）
 -- columns: target_id, group_zh, wording, indicator_key, kind, scope, scope_code, scope_name,
 --          comparator, goal, unit, deadline, baseline_year, owner, value, value_year,
 --          baseline_value, baseline_value_year, shortfall, deadline_2025, deadline_2027, ratio_2025,
@@ -35,11 +40,29 @@
 --          “2026年补齐”), final_2025, final_2027 (TRUE when the data year has reached that
 --          column's deadline, so the word is a final verdict, not a projection)
 WITH
+-- This county's rows only (NOT MATERIALIZED: the year filters below still reach the views).
+towns AS NOT MATERIALIZED (SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county),
+schools AS NOT MATERIALIZED (SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county),
+school_years AS NOT MATERIALIZED (SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)),
+principals AS NOT MATERIALIZED (SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)),
+designations AS NOT MATERIALIZED (
+    SELECT * FROM designations
+    WHERE substr(town_code, 1, 6) = $county OR school_id IN (SELECT school_id FROM schools)
+),
+city_facts AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county),
+researchers AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM researchers WHERE county = $county),
+task_progress AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county),
+v_segments AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county),
+v_balance_values AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county),
+v_common_values AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM v_common_values WHERE county = $county),
+ref_targets AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM ref_targets WHERE county = $county),
 county AS (
     SELECT coalesce(min(substr(town_code, 1, 6)), '') AS code FROM towns
 ),
 tg AS (
-    SELECT t.*, t.rowid AS ord,
+    SELECT t.*,
+           -- the common targets' values are v_common_values' (keyed by target id)
+           CASE WHEN t.plan_set = 'common' THEN 'common:' || t.target_id ELSE t.indicator_key END AS match_key,
            TRY_CAST(t.goal AS DOUBLE) AS goal_num,
            TRY_CAST(t.deadline AS INTEGER) AS due_year,
            TRY_CAST(t.baseline_year AS INTEGER) AS base_year,
@@ -395,6 +418,9 @@ vals AS (
     UNION ALL SELECT * FROM v_spending
     UNION ALL SELECT * FROM v_designations
     UNION ALL SELECT * FROM v_pairs
+    UNION ALL
+    SELECT 'common:' || target_id, scope_code, scope_name, year, value FROM v_common_values
+    WHERE year <= $year AND EXISTS (SELECT 1 FROM tg WHERE plan_set = 'common')
 ),
 pts AS (
     SELECT t.target_id, v.scope_code, v.scope_name, v.year, v.value,
@@ -402,7 +428,7 @@ pts AS (
            -- the baseline point is the first year from the baseline year on (else the first year)
            CASE WHEN v.year >= t.base_year THEN v.year ELSE v.year + 10000 END AS base_key
     FROM tg AS t
-    JOIN vals AS v ON v.key = t.indicator_key
+    JOIN vals AS v ON v.key = t.match_key
     WHERE t.kind <> 'qualitative' AND v.value IS NOT NULL AND v.year <= $year
 ),
 series AS (

@@ -12,8 +12,13 @@ from edubalance.model.safe_text import md
 from edubalance.model.schema import SHEETS_BY_KEY, TASK_STATUSES
 from edubalance.store import history as versions_store
 from edubalance.store.db import signature
-from edubalance.ui import data, widgets
+from edubalance.ui import data, scope, widgets
 from edubalance.ui import preview as preview_ui
+
+try:  # the plan registry upload (方案目标登记表), 管理员 only
+    from edubalance.ui.plan_upload import render_plan_upload
+except ImportError:  # not in this build
+    render_plan_upload = None
 
 st.title("数据管理")
 # The navigation hides this page from viewers, but a page must not rely on being hidden.
@@ -33,9 +38,9 @@ st.caption(
 )
 
 
-def _county_refusal(counties) -> str | None:
-    """The editor's county binding, checked where the county is known; refusals are audited."""
-    reason = permissions.county_refusal(account, counties)
+def _county_refusal(counties, *, upload: bool = False) -> str | None:
+    """The editor's county binding (an upload must be exactly their county); refusals are audited."""
+    reason = permissions.import_refusal(account, counties) if upload else permissions.county_refusal(account, counties)
     if reason:
         accounts.audit(store, admin, "access_refused", reason, address=session.client_address())
     return reason
@@ -77,8 +82,21 @@ def _backups(listing: tuple):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _db_county(db_signature: tuple) -> str | None:
-    return importer.read_existing(db).county
+def _school_counties(db_signature: tuple) -> dict[str, str]:
+    """School id → county of the database's schools (the county of an upload's 学校年度 rows)."""
+    return dict(importer.read_existing(db).school_county)
+
+
+def _upload_refusal(upload: uploads.Upload) -> str | None:
+    """A bound editor's upload must be exactly their county's; the refusal is audited once per file."""
+    if account.county is None:
+        return None
+    counties = permissions.upload_counties(upload.tables, _school_counties(signature(db)))
+    reason = permissions.import_refusal(account, counties)
+    if reason and st.session_state.get("refused_upload") != upload.sha:
+        st.session_state["refused_upload"] = upload.sha
+        accounts.audit(store, admin, "access_refused", reason, address=session.client_address())
+    return reason
 
 
 def _changed(message: str) -> None:
@@ -90,8 +108,15 @@ def _changed(message: str) -> None:
     st.rerun()
 
 
-tab_names = ["导入数据", "导入历史与恢复", "数据质量", "任务进展"] + (["账号与审计"] if account.is_admin else [])
-tab_import, tab_history, tab_quality, tab_tasks, *tab_audit = st.tabs(tab_names)
+plans = account.is_admin and render_plan_upload is not None
+tab_names = (
+    ["导入数据", "导入历史与恢复", "数据质量", "任务进展"]
+    + (["方案目标"] if plans else [])
+    + (["账号与审计"] if account.is_admin else [])
+)
+tab_import, tab_history, tab_quality, tab_tasks, *more_tabs = st.tabs(tab_names)
+tab_plans = more_tabs[:1] if plans else []
+tab_audit = more_tabs[1:] if plans else more_tabs
 
 with tab_import:
     st.subheader("1. 下载空白模板")
@@ -121,8 +146,11 @@ with tab_import:
         key=f"upload_{st.session_state.get('upload_round', 0)}",
         help=f"单次上传合计不超过 {uploads.MAX_UPLOAD_MB} MB。上传后先全部校验，数据库在确认导入前不会改动。",
     )
-    if files:
-        upload = _read(tuple(f.name for f in files), tuple(f.getvalue() for f in files))
+    upload = _read(tuple(f.name for f in files), tuple(f.getvalue() for f in files)) if files else None
+    refused = _upload_refusal(upload) if upload is not None else None
+    if refused:  # a bound editor's upload of another county: said at once, nothing checked or previewed
+        st.error(refused, icon=":material/block:")
+    if files and not refused:
         problems, n_errors, n_warnings = _check(upload, upload.sha, replace, signature(db))
         c = st.columns(3)
         c[0].metric("读取的表", len(upload.rows), border=True)
@@ -153,8 +181,8 @@ with tab_import:
             clicked = st.button("确认导入", type="primary", key="do_import", icon=":material/upload:")
             refusal = None
             if clicked:
-                counties = permissions.upload_counties(upload.tables) | {c for c in [_db_county(signature(db))] if c}
-                refusal = _county_refusal(counties)
+                counties = permissions.upload_counties(upload.tables, _school_counties(signature(db)))
+                refusal = _county_refusal(counties, upload=True)
             if refusal:
                 st.error(refusal, icon=":material/block:")
             if clicked and not refusal:
@@ -260,8 +288,9 @@ with tab_history:
                 "因此恢复本身也可以撤销。恢复操作记入导入历史和审计日志。"
             )
             if st.button("恢复到所选版本", key="do_restore", icon=":material/history:"):
-                refusal = permissions.role_refusal(account, "restore") or _county_refusal(_db_county(signature(db)))
+                refusal = permissions.role_refusal(account, "restore")
                 if refusal:
+                    accounts.audit(store, admin, "access_refused", refusal, address=session.client_address())
                     st.error(refusal, icon=":material/block:")
                 else:
                     with st.spinner("正在校验并恢复……"):
@@ -287,9 +316,36 @@ with tab_quality:
     else:
         widgets.table(findings, "数据质量检查", key="quality")
 
-with tab_tasks:
-    st.subheader("定性任务进展")
-    tasks = data.query("task_progress_latest")
+
+def _task_county() -> str:
+    """Whose tasks: a bound editor's own county; else the page's county, or a choice."""
+    units = scope.counties()
+    if account.county:
+        if account.county not in set(units["county"]):
+            st.info(f"本账号限县级区划代码 {account.county}，数据库中还没有该县的数据。")
+            return ""
+        st.caption(f"本账号限 {md(scope.county_label(account.county, units))}（{account.county}）的任务进展。")
+        return account.county
+    if len(units) <= 1:
+        return scope.county()
+    codes = units["county"].tolist()
+    now = scope.county()
+    return (
+        st.selectbox(
+            "县（市、区）",
+            codes,
+            index=codes.index(now) if now in codes else None,
+            placeholder="请选择县（市、区）",
+            format_func=lambda c: scope.county_label(c, units),
+            key="task_county",
+        )
+        or ""
+    )
+
+
+def _tasks(task_county: str) -> None:
+    """The county's qualitative tasks and the one-row update form (fixed to that county)."""
+    tasks = data.query("task_progress_latest", county=task_county)
     widgets.table(tasks, "定性任务进展", key="tasks")
     st.markdown("**更新一项任务的状态**（记入导入历史：操作人与时间）")
     ids = {f"{t} · {w[:48]}{'…' if len(w) > 48 else ''}": t for t, w in zip(tasks["target_id"], tasks["wording"])}
@@ -308,17 +364,37 @@ with tab_tasks:
             note = st.text_area("说明", value="" if not isinstance(now["note"], str) else now["note"], max_chars=500)
             owner = st.text_input("责任单位", value="" if not isinstance(now["owner"], str) else now["owner"])
             saved = st.form_submit_button("保存", type="primary")
-        refusal = _county_refusal(_db_county(signature(db))) if saved else None
+        refusal = _county_refusal(task_county) if saved else None
         if refusal:
             st.error(refusal, icon=":material/block:")
         elif saved:
             result = importer.update_task(
-                db, target, status, user=admin, note=note.strip(), owner=owner.strip(), previous=now_status
+                db,
+                target,
+                status,
+                user=admin,
+                note=note.strip(),
+                owner=owner.strip(),
+                previous=now_status,
+                county=task_county,
             )
             if result.ok:
                 _changed(f"已更新任务 {target}：{now_status or '（无记录）'} → {status}。")
             else:
                 st.error("未保存：" + md("；".join(p.reason for p in result.problems.errors)))
+
+
+with tab_tasks:
+    st.subheader("定性任务进展")
+    task_county = _task_county()
+    if task_county:
+        _tasks(task_county)
+    elif not account.county:
+        st.info("各县的任务不同：请先选择一个县（市、区）。")
+
+for tab in tab_plans:  # 管理员 only
+    with tab:
+        render_plan_upload(account)
 
 for tab in tab_audit:  # 管理员 only
     with tab:

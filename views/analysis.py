@@ -9,7 +9,9 @@ from edubalance.metrics import analytics
 from edubalance.metrics.summaries import SCHOOL_SEGMENT_COLUMNS
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 year = filters.year_filter()
 stage = filters.stage_filter(options=filters.COMPULSORY)
 cv = data.query("balance_cv", year=year)

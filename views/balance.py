@@ -9,7 +9,9 @@ from edubalance.charts import base as charts
 from edubalance.metrics import analytics, summaries
 from edubalance.model import registry
 from edubalance.ui import data, filters, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 MATRIX_SCHOOLS = 80  # rows of the school × indicator heatmap that stay legible
 
 year = filters.year_filter()

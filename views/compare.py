@@ -6,7 +6,9 @@ import streamlit as st
 from edubalance.charts import towns as charts_towns
 from edubalance.model.format import school_year_label
 from edubalance.ui import data, filters, tables, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 year = filters.year_filter()
 stage = filters.stage_filter()
 st.title("镇街对比")

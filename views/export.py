@@ -18,7 +18,9 @@ from edubalance.report.figures import export_figure
 from edubalance.report.sections import deck_sections
 from edubalance.store import db as dbmod
 from edubalance.ui import data, filters, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

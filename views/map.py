@@ -8,7 +8,9 @@ from edubalance.charts import town_maps
 from edubalance.model.format import school_year_label
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, tables, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 year = filters.year_filter()
 stage = filters.stage_filter()
 st.title("地图")

@@ -4,7 +4,9 @@ import streamlit as st
 
 from edubalance.model import registry
 from edubalance.ui import widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 st.title("方法说明")
 widgets.banner()
 

@@ -1,6 +1,9 @@
 """总览: where the county stands this school year. First the plan's targets that missed their
 deadline (未按期达标, 逾期) or move the wrong way (偏离), each with its owners and the towns or
-schools that miss it; then the headline figures."""
+schools that miss it; then the headline figures.
+
+For a city or the province (several counties, none chosen): the counties that need attention
+on the common targets and the 差异系数 caps, worst first, each linking to its own 总览."""
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -10,8 +13,11 @@ from edubalance.charts import targets as charts_targets
 from edubalance.metrics import progress, summaries
 from edubalance.model import registry
 from edubalance.model.labels import labelled
-from edubalance.ui import data, filters, target_cards, widgets
+from edubalance.ui import area_overview, data, filters, scope, target_cards, widgets
 
+if not scope.select().county and scope.is_multi():  # a city or the province: its counties
+    area_overview.render(filters.year_filter())
+    st.stop()
 year = filters.year_filter()
 st.title("总览")
 widgets.banner(year)

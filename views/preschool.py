@@ -7,6 +7,9 @@ from edubalance.charts import targets as ct
 from edubalance.model.format import is_missing, school_year_label
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, widgets
+from edubalance.ui.scope import require_county
+
+require_county()  # several counties: a county page needs one; otherwise nothing
 
 
 def pct(v) -> str:

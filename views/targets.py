@@ -8,7 +8,9 @@ from edubalance.charts import targets as ct
 from edubalance.metrics import progress, summaries
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, target_cards, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 ALL = "全部责任单位"
 
 year = filters.year_filter()

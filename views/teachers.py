@@ -6,6 +6,9 @@ import streamlit as st
 from edubalance.charts import targets as ct
 from edubalance.model.format import is_missing
 from edubalance.ui import data, filters, widgets
+from edubalance.ui.scope import require_county
+
+require_county()  # several counties: a county page needs one; otherwise nothing
 
 
 def pct(v) -> str:

@@ -9,7 +9,9 @@ from edubalance.charts import towns as charts_towns
 from edubalance.metrics import progress
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, tables, target_cards, widgets
+from edubalance.ui.scope import require_county
 
+require_county()  # several counties: a county page needs one; otherwise nothing
 year = filters.year_filter()
 stage = filters.stage_filter()
 

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from edubalance.charts.base import AREA_COLORS, BAD_COLOR, OK_COLOR, apply_layout, short_name
 from edubalance.charts.map import BORDER_COLOR, NO_DATA_COLOR, NOTE_COLOR, VALUE_SCALE, fit_geos, map_note
 from edubalance.charts.targets import status_bar
+from edubalance.geo.counties import counties_geojson
 from edubalance.geo.zones import OUTLINE_CREDIT
 from edubalance.metrics import progress
 from edubalance.model.safe_text import escape_figure, plot_text
@@ -27,6 +28,9 @@ from edubalance.model.safe_text import escape_figure, plot_text
 # ``threshold`` column wins when present.
 CV_CAPS = {"小学": 0.50, "初中": 0.45}
 STAGES = ("小学", "初中")
+# county_targets' words for the common targets (持续: a verdict, never a projection), best first.
+COMMON_VERDICTS = ("已达标", "未达标", "数据不足")
+VERDICT_COLORS = {"已达标": OK_COLOR, "未达标": BAD_COLOR}
 HIGHLIGHT_COLOR = "#111827"
 LABEL_LIMIT = 30  # more county names than this on one map only collide
 
@@ -168,6 +172,13 @@ def county_map(
     return escape_figure(fig)
 
 
+def area_map(frame: pd.DataFrame, prefix: str, value_col: str, label: str, **kwargs) -> go.Figure:
+    """``county_map`` on the counties under ``prefix`` (a province "44" or a city "4407"): the
+    polygons are looked up here, so a cached figure is keyed by the prefix, not by hashing a
+    third of a megabyte of GeoJSON on every run."""
+    return county_map(frame, counties_geojson(prefix), value_col, label, **kwargs)
+
+
 def _label_colors(features: list, d: pd.DataFrame, county_col: str, reverse: bool) -> list[str]:
     """White names on the dark end of the light-to-dark scale, near-black elsewhere."""
     values = dict(zip(d[county_col], d["_value"]))
@@ -285,7 +296,8 @@ def _verdict_counts(frame: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
         statuses = [c for c in d.columns if c in progress.STATUS_ORDER]
         wide = d.groupby("_label", sort=False)[statuses].sum()
     wide = wide.reindex(d.drop_duplicates("county")["_label"].tolist()).fillna(0)
-    order = [s for s in progress.STATUS_ORDER if s in wide.columns]
+    known = COMMON_VERDICTS + tuple(s for s in progress.STATUS_ORDER if s not in COMMON_VERDICTS)
+    order = [s for s in known if s in wide.columns]
     return wide[order + [c for c in wide.columns if c not in order]].astype(int)
 
 
@@ -301,16 +313,17 @@ def verdict_bars(frame: pd.DataFrame, horizon: int | None = None, title: str | N
         vals = wide[status].tolist()
         if not any(vals):
             continue
-        fig.add_trace(
-            status_bar(
-                wide.index.tolist(),
-                vals,
-                status,
-                hover_status=plot_text(status),
-                insidetextanchor="middle",
-                textangle=0,
-            )
+        bar = status_bar(
+            wide.index.tolist(),
+            vals,
+            status,
+            hover_status=plot_text(status),
+            insidetextanchor="middle",
+            textangle=0,
         )
+        if status in VERDICT_COLORS:
+            bar.marker.color = VERDICT_COLORS[status]
+        fig.add_trace(bar)
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text="共同目标（项）", dtick=1)

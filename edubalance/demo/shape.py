@@ -11,7 +11,7 @@ YEARS = (2022, 2023, 2024, 2025, 2026)
 FIRST, LAST = YEARS[0], YEARS[-1]
 
 TOWNS_CSV = DATA_DIR / "demo" / "towns.csv"
-TARGETS_CSV = DATA_DIR / "targets.csv"
+TARGETS_CSV = DATA_DIR / "plans" / "440783" / "targets.csv"  # Kaiping's plan registry
 
 # ---------------------------------------------------------------------------------------------
 # The shape of the story. Town names are the keys of data/demo/towns.csv.

@@ -147,6 +147,6 @@ def reference_version() -> str:
     h = hashlib.sha256()
     for script in derived_scripts():
         h.update(script.name.encode() + b"\0" + script.read_bytes())
-    for name in registry.REGISTRIES.values():
-        h.update((registry.DATA_DIR / name).read_bytes())
+    for path in registry.reference_files():
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]

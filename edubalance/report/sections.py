@@ -141,7 +141,7 @@ def _targets_from_status(ts: pd.DataFrame, ctx: DeckContext) -> Section:
         table=pd.DataFrame(rows[:10]) if rows else None,
         table_bad=[True] * min(len(rows), 10) if rows else None,
         charts=[chart],
-        source="数据：targets_status（预期路径法：实际年均变化 ÷ 按期达标所需年均变化）；目标：targets.csv",
+        source="数据：targets_status（预期路径法：实际年均变化 ÷ 按期达标所需年均变化）；目标：本县方案目标登记表（无本县方案时为通用目标）",
     )
 
 

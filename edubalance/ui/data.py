@@ -12,6 +12,7 @@ import streamlit as st
 from edubalance.model.safe_text import escape_figure
 from edubalance.store import db as dbmod
 from edubalance.store.paths import db_path
+from edubalance.ui import scope  # scope reads the county list through query(): a cycle by module name
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -30,8 +31,29 @@ def database() -> Path:
     return db_path()
 
 
+# Queries about the whole database whose optional county is a filter, not the page's scope.
+UNSCOPED = frozenset({"import_history"})
+
+
+def _declares_county(name: str) -> bool:
+    return name not in UNSCOPED and any(param[0] == "county" for param in dbmod.load_query(name).params)
+
+
+def scoped(name: str, params: dict) -> dict:
+    """``params`` plus the county of the page's scope when the query takes a county and the
+    caller gave none. Without a single county in scope (a city or the province) nothing is
+    added: the store fills in the only county, or refuses when there are several."""
+    if "county" not in params and _declares_county(name):
+        county = scope.county()
+        if county:
+            return {**params, "county": county}
+    return params
+
+
 def query(name: str, **params) -> pd.DataFrame:
-    """A named query's result (cached per database file version)."""
+    """A named query's result (cached per database file version and parameters, the scope's
+    county included)."""
+    params = scoped(name, params)
     return _query(name, tuple(sorted(params.items())), dbmod.signature(database())).copy()
 
 
@@ -47,11 +69,25 @@ def forget_connections() -> None:
 
 
 def dataset_info() -> dict:
-    return query("dataset_info").iloc[0].to_dict()
+    """dataset_info of the county in scope; for a city or the province, the years of its
+    counties (the demo flag and the last import are the database's, the same for any county)."""
+    if scope.county() or not scope.is_multi():
+        return query("dataset_info").iloc[0].to_dict()
+    units = scope.in_scope()
+    info = query("dataset_info", county=str(units["county"].iloc[0])).iloc[0].to_dict()
+    info.update(county_code="", first_year=units["first_year"].min(), last_year=units["last_year"].max())
+    return info
 
 
 def available_years() -> list[int]:
-    return [int(y) for y in query("school_years_available")["year"]]
+    """The school years of the county in scope, newest first; for a city or the province (no
+    single county) every year any county in scope has."""
+    if scope.county() or not scope.is_multi():
+        return [int(y) for y in query("school_years_available")["year"]]
+    units = scope.in_scope().dropna(subset=["first_year", "last_year"])
+    if units.empty:
+        return []
+    return list(range(int(units["last_year"].max()), int(units["first_year"].min()) - 1, -1))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -80,6 +116,7 @@ def query_then(fn, name: str, **params):
     (keyed by the query, not by hashing the result: target rollups of a large county take
     seconds)."""
     fn_name = f"{fn.__module__}.{fn.__qualname__}"
+    params = scoped(name, params)
     return _query_then(fn, fn_name, name, tuple(sorted(params.items())), dbmod.signature(database()))
 
 

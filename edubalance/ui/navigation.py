@@ -13,10 +13,12 @@ class PageSpec:
     section: str
     url_path: str
     admin_only: bool = False
+    multi_county: bool = False  # listed only when the database holds two counties or more
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/overview.py", "总览", ":material/dashboard:", "看板", "overview"),
+    PageSpec("views/counties.py", "县域对比", ":material/stacked_bar_chart:", "分析", "counties", multi_county=True),
     PageSpec("views/map.py", "地图", ":material/map:", "分析", "map"),
     PageSpec("views/compare.py", "镇街对比", ":material/compare_arrows:", "分析", "compare"),
     PageSpec("views/town.py", "镇街详情", ":material/location_city:", "分析", "town"),
@@ -32,11 +34,23 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
-def visible_pages(account, login_required: bool) -> list[PageSpec]:
+def visible_pages(account, login_required: bool, counties: int | None = None) -> list[PageSpec]:
     """The pages this session may open: data pages for everyone (or, when the deployment
     requires a login, only the login page until someone logs in), 数据管理 for the roles that
-    may change data (管理员, 数据管理员)."""
+    may change data (管理员, 数据管理员), 县域对比 only when the database holds several
+    counties (``counties``: how many; None = ask the database)."""
     if account is None and login_required:
         return [p for p in PAGES if p.url_path == "login"]
     may_change = account is not None and account.may_change_data
-    return [p for p in PAGES if may_change or not p.admin_only]
+    if counties is None:
+        counties = _county_count()
+    return [p for p in PAGES if (may_change or not p.admin_only) and (counties > 1 or not p.multi_county)]
+
+
+def _county_count() -> int:
+    from edubalance.ui import scope  # Streamlit and the database: only when the app asks
+
+    try:
+        return len(scope.counties())
+    except Exception:  # a database the pages cannot read: they show the error themselves
+        return 1

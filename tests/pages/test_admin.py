@@ -13,18 +13,23 @@ from pathlib import Path
 import bcrypt
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from edubalance.access import accounts, auth, permissions
 from edubalance.ingest.importer import import_file
+from edubalance.ingest.reading import read_source
 from edubalance.ingest.template import template_bytes
 from edubalance.model.schema import SHEETS
 from edubalance.store.history import sha256_of
+from tests.support import two_counties
+from tests.support.two_counties import ENPING, KAIPING, enping_frames
 from tests.support.workbooks import oracle_frames, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
+two_county_db = two_counties.two_county_db  # the module-scoped fixture (demo + 恩平)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -446,9 +451,8 @@ def test_a_county_bound_editor_cannot_import_another_county(admin_db, no_secrets
     before = sha256_of(admin_db)
     write_xlsx(oracle_frames(year=2026), tmp_path / "year2026.xlsx")
     _upload(at, "year2026.xlsx", (tmp_path / "year2026.xlsx").read_bytes())
-    at.button(key="do_import").click()
-    at.run()
     assert not at.exception
+    assert not [b for b in at.button if b.key == "do_import"]
     assert any("仅限县级区划代码 999999" in e.value for e in at.error)
     assert sha256_of(admin_db) == before
     log = accounts.audit_log(_store())
@@ -467,3 +471,82 @@ def test_only_an_admin_may_restore_a_database_version(admin_db, no_secrets, tmp_
     assert not [b for b in at.button if b.key == "do_restore"]
     assert not [s for s in at.selectbox if s.key == "restore_choice"]
     assert permissions.role_refusal(accounts.Account("管", "admin", None, "x"), "restore") is None
+
+
+# ---- county-bound editors in a database of several counties ---------------------------------
+
+
+def _enping_2027(**county) -> dict:
+    """恩平's 2027 workbook; ``county`` fills the 县级区划代码 of its 市级年度 rows."""
+    frames = enping_frames(years=(2027,))
+    facts = frames["市级年度"].copy()
+    facts["县级区划代码"] = county.get("county", "")
+    frames["市级年度"] = facts
+    return frames
+
+
+@pytest.fixture
+def two_db(two_county_db, tmp_path, monkeypatch):
+    db = tmp_path / "two.duckdb"
+    shutil.copy(two_county_db, db)
+    monkeypatch.setenv("EDUBALANCE_DB", str(db))
+    return db
+
+
+def test_an_editor_bound_to_kaiping_cannot_import_enping_or_a_mixed_workbook(two_db, no_secrets, tmp_path):
+    _account("开平编辑", "editor", county=KAIPING)
+    kaiping_fact = pd.DataFrame([{"年份": "2027", "指标": "pop_age3_5", "数值": "900"}])
+    mixed = _enping_2027(county=ENPING)
+    mixed["市级年度"] = pd.concat([mixed["市级年度"], kaiping_fact.assign(县级区划代码=KAIPING)], ignore_index=True)
+    only_years = {"学校年度": _enping_2027()["学校年度"]}  # no towns: the schools' county comes from the database
+    before = sha256_of(two_db)
+    refused = 0
+    for name, frames in (("enping.xlsx", _enping_2027()), ("mixed.xlsx", mixed), ("years.xlsx", only_years)):
+        at = _signed_in(_app("views/admin.py"), "开平编辑", "editor")
+        at.run()
+        write_xlsx(frames, tmp_path / name)
+        _upload(at, name, (tmp_path / name).read_bytes())
+        assert not at.exception
+        assert not [b for b in at.button if b.key == "do_import"], name  # refused before any check
+        refusals = [e.value for e in at.error if "仅限县级区划代码 440783" in e.value]
+        assert refusals and "440785" in refusals[0], name
+        assert sha256_of(two_db) == before, name
+        at.run()  # a rerun shows the refusal again but audits it once
+        log = accounts.audit_log(_store())
+        assert (log.iloc[0]["action"], log.iloc[0]["account"]) == ("access_refused", "开平编辑")
+        assert "440785" in log.iloc[0]["detail"]
+        assert (log["action"] == "access_refused").sum() == refused + 1, name
+        refused += 1
+    assert permissions.upload_counties(read_source(tmp_path / "mixed.xlsx")) == {KAIPING, ENPING}
+
+
+def test_an_editor_bound_to_enping_imports_enping_and_sees_only_its_tasks(two_db, no_secrets, tmp_path):
+    _account("恩平编辑", "editor", county=ENPING)
+    at = _signed_in(_app("views/admin.py"), "恩平编辑", "editor")
+    at.run()
+    assert not at.exception
+    assert any("恩平市（440785）的任务进展" in c.value for c in at.caption)
+    assert not [s for s in at.selectbox if s.key == "task_county"]  # no choice of county
+    write_xlsx(_enping_2027(), tmp_path / "enping.xlsx")
+    _upload(at, "enping.xlsx", (tmp_path / "enping.xlsx").read_bytes())
+    at.button(key="do_import").click()
+    at.run()
+    assert not at.exception
+    assert any("已导入 enping.xlsx" in s.value.replace("\\", "") for s in at.success)
+    con = duckdb.connect(str(two_db), read_only=True)
+    years = con.execute(
+        "SELECT substr(s.town_code, 1, 6), max(y.year) FROM school_years y JOIN schools s USING (school_id) GROUP BY 1"
+    ).fetchall()
+    con.close()
+    assert dict(years) == {KAIPING: 2026, ENPING: 2027}
+
+
+def test_an_unbound_admin_chooses_whose_tasks(two_db, with_password):
+    at = _admin(_app("views/admin.py"))
+    at.run()
+    assert not at.exception
+    pick = at.selectbox(key="task_county")
+    assert pick.value is None and set(pick.options) == {"开平市", "恩平市"}
+    pick.set_value(KAIPING).run()
+    assert not at.exception
+    assert any(o.startswith("Q3 · ") for o in at.selectbox(key="task_choice").options)
