@@ -438,6 +438,8 @@ def report(res: dict) -> str:
         lines.append(
             f"服务器峰值内存：{res['server_peak_rss_mib']:.0f} MiB（目标 < 1024 MiB；{res['server_peak_rss_method']}）"
         )
+        if "server_warmup_s" in res:
+            lines.append(f"  服务器启动后第一个会话（登录页，不计入页面）{_fmt(res['server_warmup_s'])}")
         for k, v in res.get("server_page_load_s", {}).items():
             lines.append(f"  {k:30s} 浏览器首次加载 {_fmt(v)}（目标 < 3 s，力争 1 s）")
     lines.append("目标：" + "，".join(f"{k} {'达到' if v else '未达到'}" for k, v in res["goals"].items()))

@@ -76,9 +76,9 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    db: Path, log: Path | None = None, timeout: float = 120.0, env: dict | None = None
+    db: Path, log: Path | None = None, timeout: float = 120.0, env: dict | None = None, port: int | None = None
 ) -> Iterator[tuple[subprocess.Popen, str]]:
-    port = free_port()
+    port = port or free_port()
     proc = start_server(db, port, log, env)
     try:
         wait_healthy(port, proc, timeout)
