@@ -84,5 +84,7 @@ def test_one_county_page_of_the_two_county_database(session, viewport):
     session.screenshot(MAP, viewport["width"], "enping")
     assert not problems, f"地图 ?county={ENPING}（{viewport['width']}px）：\n  " + "\n  ".join(problems)
     assert areas >= ENPING_TOWNS, f"恩平的地图只画出 {areas} 个镇街区域"
-    assert "恩平" in text, "地图页没有显示所选的县（恩平）"
-    assert "请选择县" not in text  # the county came from the URL: no selector prompt
+    # 恩平's two towns, none of 开平's: the county came from the URL, no selector prompt
+    assert "恩城街道" in text and "横陂镇" in text, "地图页没有显示恩平的镇街"
+    assert "三埠街道" not in text and "请选择县" not in text
+    assert f"county={ENPING}" in session.page.url  # the scope stays in the URL
