@@ -28,8 +28,9 @@ from edubalance.store.private import restrict_umask
 
 
 def _print_problems(problems) -> None:
-    for p in problems.items:
-        print(p.line())
+    # Grouped under a heading per county when the workbook holds several (Problems.report_lines).
+    for line in problems.report_lines():
+        print(line)
 
 
 def cmd_build(args) -> int:

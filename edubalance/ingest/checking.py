@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow
 
+from edubalance.ingest.county_checks import tag_problems
 from edubalance.ingest.importer import DatabaseUnreadable, load_in_memory, read_existing, read_or_problems
 from edubalance.ingest.location_checks import parsed_findings
 from edubalance.ingest.problems import WARNING, Problems
@@ -49,6 +50,7 @@ def check_workbook(path: str | Path, db: Path | None = None) -> Problems:
     for p in parsed_findings(parsed):
         problems.add(p.sheet, p.row, p.column, p.value, p.reason, p.severity)
     if problems.errors:
+        tag_problems(parsed, problems)
         return problems
     with tempfile.TemporaryDirectory(prefix="edubalance-check-") as scratch:
         try:
@@ -70,4 +72,5 @@ def check_workbook(path: str | Path, db: Path | None = None) -> Problems:
     # 口径疑点 are already listed by validation, with their row.
     for p in as_problems(found[found["category"] != "口径疑点"]):
         problems.add(p.sheet, p.row, p.column, p.value, p.reason, p.severity)
+    tag_problems(parsed, problems)  # the later findings get their row's county too
     return problems

