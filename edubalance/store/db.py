@@ -171,6 +171,23 @@ def run(name: str, params: dict | None = None, *, db: Path | None = None, con=No
         con.close()
 
 
+def run_each_county(name: str, params: dict | None = None, *, db: Path | None = None, con=None) -> pd.DataFrame:
+    """run() once per county of the database, the frames stacked in county order: for the
+    checks over a whole file (import preview, data quality) that a per-county query serves.
+    With one county (or none) it is run() itself."""
+    own = con is None
+    con = connect(db) if own else con
+    try:
+        present = [c for c, _ in counties(con)] if "county" in {n for n, _, _ in load_query(name).params} else []
+        if len(present) <= 1:
+            return run(name, params, db=db, con=con)
+        frames = [run(name, {**(params or {}), "county": c}, con=con) for c in present]
+        return pd.concat(frames, ignore_index=True)
+    finally:
+        if own:
+            con.close()
+
+
 def counties(con, db: Path | None = None) -> tuple[tuple[str, str], ...]:
     """(code, name) of each county in the database, by code; memoised per file signature when
     the caller gives the path (a file swapped in by an import has its own entry)."""

@@ -180,3 +180,13 @@ def test_export_needs_the_county_of_a_two_county_database(two_county_db, tmp_pat
     assert export_command("xlsx", str(out), db=two_county_db, county="440799") == 2
     assert export_command("xlsx", str(out), db=two_county_db, county=ENPING, year=2025) == 0
     assert out.stat().st_size > 0
+
+
+def test_run_each_county_stacks_the_counties(two_county_db, demo_db):
+    """The whole-file checks (import preview, data quality) run a per-county query per county."""
+    both = dbmod.run_each_county("preview_town_totals", db=two_county_db)
+    kaiping = dbmod.run("preview_town_totals", {"county": KAIPING}, db=two_county_db)
+    enping = dbmod.run("preview_town_totals", {"county": ENPING}, db=two_county_db)
+    assert len(both) == len(kaiping) + len(enping) and len(enping) == 4  # 2 towns × 2 years
+    assert both.iloc[len(kaiping) :].reset_index(drop=True).equals(enping)
+    assert dbmod.run_each_county("preview_town_totals", db=demo_db).equals(dbmod.run("preview_town_totals", db=demo_db))

