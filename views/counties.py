@@ -39,12 +39,17 @@ g_n = county_metrics.target_counts(targets).merge(names, on="county", how="right
 # --- 1. map ------------------------------------------------------------------------------------
 st.subheader("县域地图")
 METRICS = {"cv": "差异系数达标项数", "g": "共同目标达标项数", "gap": "城乡差距"}
-metric = filters.url_choice("着色", list(METRICS), "metric", key="cty_metric", format_func=METRICS.get, radio=True)
-stage = filters.url_choice("学段", list(filters.COMPULSORY), "stage", key="cty_stage", radio=True)
+c1, c2, c3 = st.columns([3, 1.2, 3])  # one row on a wide screen, stacked on a phone
+metric = filters.url_choice(
+    "着色", list(METRICS), "metric", key="cty_metric", format_func=METRICS.get, radio=True, where=c1
+)
+stage = filters.url_choice("学段（城乡差距）", list(filters.COMPULSORY), "stage", key="cty_stage", radio=True, where=c2)
 gaps = data.query("county_urban_rural", year=year, stage=stage, scope=area)
 indicators = gaps.drop_duplicates("indicator")
 ind_names = dict(zip(indicators["indicator"], indicators.get("indicator_name", indicators["indicator"])))
-indicator = filters.url_choice("城乡差距指标", list(ind_names), "ind", key="cty_ind", format_func=ind_names.get)
+indicator = filters.url_choice(
+    "城乡差距指标", list(ind_names), "ind", key="cty_ind", format_func=ind_names.get, where=c3
+)
 gap = (
     gaps[gaps["indicator"] == indicator]
     .drop(columns=["county_name"], errors="ignore")
@@ -74,7 +79,7 @@ fig = data.figure(
     unit=unit,
     value_format=fmt,
     highlight=chosen.county or None,
-    height=480,
+    height=420,
 )
 event = widgets.chart(fig, key="cty_map", on_select="rerun", selection_mode="points")
 picked = widgets.selected_town(event)  # a county polygon's location is its adcode

@@ -28,8 +28,7 @@ from edubalance.model.safe_text import escape_figure, plot_text
 # ``threshold`` column wins when present.
 CV_CAPS = {"小学": 0.50, "初中": 0.45}
 STAGES = ("小学", "初中")
-# county_targets' words for the common targets (持续: a verdict, never a projection), best first.
-COMMON_VERDICTS = ("已达标", "未达标", "数据不足")
+# county_targets' verdict colours (持续 targets: 已达标 | 未达标 | 数据不足, never a projection).
 VERDICT_COLORS = {"已达标": OK_COLOR, "未达标": BAD_COLOR}
 HIGHLIGHT_COLOR = "#111827"
 LABEL_LIMIT = 30  # more county names than this on one map only collide
@@ -242,6 +241,25 @@ def cv_heat_table(frame: pd.DataFrame, stages: tuple[str, ...] = STAGES, title: 
             return grid[name].reindex(index=rows, columns=cols)
 
         cv, cap, ratio = part("cv"), part("_cap"), part("_ratio")
+        if ratio.isna().to_numpy().any():  # no CV (no value, or a mean of 0): a grey cell with —
+            gaps = ratio.isna().astype(float).where(ratio.isna())
+            fig.add_trace(
+                go.Heatmap(
+                    z=gaps.values,
+                    x=cols,
+                    y=rows,
+                    colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                    text=gaps.map(lambda v: "—" if v == 1 else "").values,
+                    texttemplate="%{text}",
+                    hovertemplate=f"%{{y}}<br>{stage} %{{x}}<br>无差异系数（无数据或均值为0）<extra></extra>",
+                    xgap=1,
+                    ygap=1,
+                    showscale=False,
+                    name=f"{stage}（无差异系数）",
+                ),
+                row=1,
+                col=i,
+            )
         fig.add_trace(
             go.Heatmap(
                 z=ratio.clip(upper=2).values,
@@ -296,7 +314,8 @@ def _verdict_counts(frame: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
         statuses = [c for c in d.columns if c in progress.STATUS_ORDER]
         wide = d.groupby("_label", sort=False)[statuses].sum()
     wide = wide.reindex(d.drop_duplicates("county")["_label"].tolist()).fillna(0)
-    known = COMMON_VERDICTS + tuple(s for s in progress.STATUS_ORDER if s not in COMMON_VERDICTS)
+    # 未达标 (a common target's verdict) just before 数据不足, which stays last.
+    known = tuple(s for s in progress.STATUS_ORDER if s != progress.NO_DATA) + ("未达标", progress.NO_DATA)
     order = [s for s in known if s in wide.columns]
     return wide[order + [c for c in wide.columns if c not in order]].astype(int)
 
@@ -371,5 +390,14 @@ def gap_bars(
         )
     )
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=plot_text(label), zeroline=True, zerolinecolor="#9ca3af")
+    # Room on both sides for the value labels outside the bars (on a phone they would run into
+    # the county names or off the edge).
+    lo, hi = min(0.0, d["_gap"].min(skipna=True) or 0.0), max(0.0, d["_gap"].max(skipna=True) or 0.0)
+    pad = 0.3 * (hi - lo) or 1.0
+    fig.update_xaxes(
+        title_text=plot_text(label),
+        zeroline=True,
+        zerolinecolor="#9ca3af",
+        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.3 * pad)],
+    )
     return escape_figure(apply_layout(fig, height=max(260, 24 * len(d) + 120), title=title))

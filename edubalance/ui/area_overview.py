@@ -87,7 +87,7 @@ def render(year: int) -> None:
                     width="stretch",
                 )
     scope.page_link(
-        scope.COUNTIES_PAGE, "县域对比：地图、差异系数、共同目标、城乡差距与排名", ":material/stacked_bar_chart:"
+        scope.COUNTIES_PAGE, "县域对比：各县并列比较", ":material/stacked_bar_chart:"
     )
     with st.expander("表格：各县共同目标与差异系数达标项数"):
         table = (

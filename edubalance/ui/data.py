@@ -1,9 +1,14 @@
 """Cached data access for the pages: named queries per database file version, and chart
 builders and pure functions computed once per distinct input. Pages hold no SQL; they read
-through here."""
+through here.
+
+The county scope of a run (which county a page shows) is read here too, because every query
+of a county page takes it: ``current_scope()`` from the URL (``?city=&county=``) or the
+session, checked against the counties in the database. Its widgets are in ``ui.scope``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +17,6 @@ import streamlit as st
 from edubalance.model.safe_text import escape_figure
 from edubalance.store import db as dbmod
 from edubalance.store.paths import db_path
-from edubalance.ui import scope  # scope reads the county list through query(): a cycle by module name
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -44,7 +48,7 @@ def scoped(name: str, params: dict) -> dict:
     caller gave none. Without a single county in scope (a city or the province) nothing is
     added: the store fills in the only county, or refuses when there are several."""
     if "county" not in params and _declares_county(name):
-        county = scope.county()
+        county = current_scope().county
         if county:
             return {**params, "county": county}
     return params
@@ -55,6 +59,53 @@ def query(name: str, **params) -> pd.DataFrame:
     county included)."""
     params = scoped(name, params)
     return _query(name, tuple(sorted(params.items())), dbmod.signature(database())).copy()
+
+
+# ---- the county scope ----------------------------------------------------------------------
+
+SCOPE_MEMORY = "scope_memory"  # (city, county) last chosen in this browser session
+
+
+@dataclass(frozen=True)
+class Scope:
+    city: str  # 4-digit city code; '' = the whole province
+    county: str  # 6-digit county code; '' = no single county
+
+
+def counties() -> pd.DataFrame:
+    """The counties in the database (``county_list``: county, county_name, city, city_name,
+    towns, schools, first_year, last_year), sorted by code."""
+    frame = query("county_list", scope="")
+    return frame.sort_values("county", kind="stable").reset_index(drop=True)
+
+
+def _valid(units: pd.DataFrame, city, county) -> Scope:
+    """Only values present in the database; a county implies its city."""
+    county = county if isinstance(county, str) and county in set(units["county"]) else ""
+    city = city if isinstance(city, str) and city in set(units["city"]) else ""
+    return Scope(county[:4], county) if county else Scope(city, "")
+
+
+def current_scope() -> Scope:
+    """The scope of this run: with one county in the database, that county (the URL is
+    ignored); else the URL's ``city``/``county`` when either is given, else the session's last
+    choice (Streamlit's navigation drops the query string between pages), else the province."""
+    units = counties()
+    if len(units) <= 1:
+        only = str(units["county"].iloc[0]) if len(units) else ""
+        return Scope(only[:4], only)
+    params = st.query_params
+    if "city" in params or "county" in params:
+        return _valid(units, params.get("city"), params.get("county"))
+    remembered = st.session_state.get(SCOPE_MEMORY)
+    return _valid(units, *remembered) if remembered else Scope("", "")
+
+
+def counties_in_scope() -> pd.DataFrame:
+    """The counties of the scope's city (all of them for the province)."""
+    units = counties()
+    city = current_scope().city
+    return units[units["city"] == city] if city else units
 
 
 def forget_connections() -> None:
@@ -71,9 +122,9 @@ def forget_connections() -> None:
 def dataset_info() -> dict:
     """dataset_info of the county in scope; for a city or the province, the years of its
     counties (the demo flag and the last import are the database's, the same for any county)."""
-    if scope.county() or not scope.is_multi():
+    if current_scope().county or len(counties()) <= 1:
         return query("dataset_info").iloc[0].to_dict()
-    units = scope.in_scope()
+    units = counties_in_scope()
     info = query("dataset_info", county=str(units["county"].iloc[0])).iloc[0].to_dict()
     info.update(county_code="", first_year=units["first_year"].min(), last_year=units["last_year"].max())
     return info
@@ -82,9 +133,9 @@ def dataset_info() -> dict:
 def available_years() -> list[int]:
     """The school years of the county in scope, newest first; for a city or the province (no
     single county) every year any county in scope has."""
-    if scope.county() or not scope.is_multi():
+    if current_scope().county or len(counties()) <= 1:
         return [int(y) for y in query("school_years_available")["year"]]
-    units = scope.in_scope().dropna(subset=["first_year", "last_year"])
+    units = counties_in_scope().dropna(subset=["first_year", "last_year"])
     if units.empty:
         return []
     return list(range(int(units["last_year"].max()), int(units["first_year"].min()) - 1, -1))

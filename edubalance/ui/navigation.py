@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from edubalance.ui import data
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -48,9 +50,7 @@ def visible_pages(account, login_required: bool, counties: int | None = None) ->
 
 
 def _county_count() -> int:
-    from edubalance.ui import scope  # Streamlit and the database: only when the app asks
-
     try:
-        return len(scope.counties())
+        return len(data.counties())
     except Exception:  # a database the pages cannot read: they show the error themselves
         return 1

@@ -13,7 +13,6 @@ county comparison page (县域对比) calls ``select()`` and reads ``prefix()``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -22,24 +21,15 @@ from streamlit.errors import StreamlitAPIException
 
 from edubalance.ui import data
 
-_MEMORY = "scope_memory"  # (city, county) last chosen in this session
 _CITY_KEY = "scope_city"
 _COUNTY_KEY = "scope_county"
 _PICK_KEY = "scope_pick"
 COUNTIES_PAGE = "views/counties.py"
 
-
-@dataclass(frozen=True)
-class Scope:
-    city: str  # '' = the whole province
-    county: str  # '' = no single county
-
-
-def counties() -> pd.DataFrame:
-    """The counties in the database (``county_list``: county, county_name, city, city_name,
-    towns, schools, first_year, last_year), sorted by code."""
-    frame = data.query("county_list", scope="")
-    return frame.sort_values("county", kind="stable").reset_index(drop=True)
+# The state itself is read in ui.data (every county page's queries need it).
+Scope = data.Scope
+counties = data.counties
+current = data.current_scope
 
 
 def is_multi() -> bool:
@@ -59,32 +49,6 @@ def city_label(code: str, units: pd.DataFrame | None = None) -> str:
     row = units[units["city"] == code]
     name = row["city_name"].iloc[0] if len(row) else None
     return str(name) if isinstance(name, str) and name.strip() else str(code)
-
-
-def _valid(units: pd.DataFrame, city, county) -> Scope:
-    """Keep only values present in the database; a county implies its city."""
-    codes = set(units["county"])
-    cities = set(units["city"])
-    county = county if isinstance(county, str) and county in codes else ""
-    city = city if isinstance(city, str) and city in cities else ""
-    if county:
-        city = county[:4]
-    return Scope(city, county)
-
-
-def current() -> Scope:
-    """The scope of this run (see the module docstring)."""
-    units = counties()
-    if len(units) <= 1:
-        only = units["county"].iloc[0] if len(units) else ""
-        return Scope(only[:4], only)
-    params = st.query_params
-    if "city" in params or "county" in params:
-        return _valid(units, params.get("city"), params.get("county"))
-    remembered = st.session_state.get(_MEMORY)
-    if remembered:
-        return _valid(units, *remembered)
-    return Scope("", "")
 
 
 def county() -> str:
@@ -107,14 +71,16 @@ def area_prefix() -> str:
 
 def in_scope(units: pd.DataFrame | None = None) -> pd.DataFrame:
     """The counties of the scope's city (all of them for the province)."""
-    units = counties() if units is None else units
-    city = current().city
+    return data.counties_in_scope() if units is None else _of_city(units, current().city)
+
+
+def _of_city(units: pd.DataFrame, city: str) -> pd.DataFrame:
     return units[units["city"] == city] if city else units
 
 
 def remember(scope: Scope) -> None:
     """Write the scope to the session and the URL (only the parameters that are set)."""
-    st.session_state[_MEMORY] = (scope.city, scope.county)
+    st.session_state[data.SCOPE_MEMORY] = (scope.city, scope.county)
     for key, value in (("city", scope.city), ("county", scope.county)):
         if value:
             if st.query_params.get(key) != value:

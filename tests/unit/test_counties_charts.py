@@ -132,10 +132,13 @@ def test_cv_heat_table_uses_given_threshold_and_gaps():
     frame = frame.drop(index=[0])  # 开平 小学 仪器设备 missing: an empty cell, not an error
     fig = cv_heat_table(frame)
     assert [a.text for a in fig.layout.annotations][:2] == ["小学（限值 0.40）", "初中（限值 0.45）"]
-    primary, junior = fig.data
+    missing, primary, junior = fig.data
     # Columns in order of first appearance, the same in both stages.
     assert list(primary.x) == list(junior.x) == ["每百生骨干教师数", "生均教学仪器设备值"]
     assert math.isnan(primary.z[0][1]) and primary.text[0][1] == ""
+    # The missing cell is drawn grey underneath, with a dash; only that cell.
+    assert missing.name == "小学（无差异系数）" and missing.text[0][1] == "—" and missing.z[0][1] == 1
+    assert sum(t == "—" for row in missing.text for t in row) == 1
     assert primary.z[0][0] == pytest.approx(0.25 / 0.40)
     assert primary.z[1][1] == pytest.approx(0.05 / 0.40)
 
@@ -207,3 +210,20 @@ def test_empty_frames_draw_without_error():
     assert list(gap_bars(pd.DataFrame(columns=["county", "county_name", "gap"])).data[0].y) == []
     empty = county_map(pd.DataFrame(columns=["county", "v"]), {"type": "FeatureCollection", "features": []}, "v", "x")
     assert not empty.data and "暂无县级边界" in [a.text for a in empty.layout.annotations]
+
+
+def test_verdict_bars_common_target_words():
+    """county_targets says 已达标 / 未达标 / 数据不足: green, red, then grey last."""
+    from edubalance.charts.base import BAD_COLOR, OK_COLOR
+
+    long = pd.DataFrame(
+        {
+            "county": ["440783", "440783", "440785", "440785"],
+            "status": ["数据不足", "未达标", "已达标", "未达标"],
+            "n": [1, 2, 4, 3],
+        }
+    )
+    fig = verdict_bars(long)
+    assert [t.name for t in fig.data] == ["已达标", "未达标", "数据不足"]
+    assert [t.marker.color for t in fig.data[:2]] == [OK_COLOR, BAD_COLOR]
+    assert list(fig.data[1].x) == [2, 3]
