@@ -265,11 +265,12 @@ def build_province(db: Path, counties: int = 122) -> dict:
     frames = build_province_tables(counties - 1)
     t1 = time.perf_counter()
     tables = tables_from_frames(frames, "省级基准数据")
+    del frames  # the text frames are copied into the raw tables: free them before the import
     t2 = time.perf_counter()
     bulk = _import(tables, db, "省级基准数据", fresh=True)
     t3 = time.perf_counter()
     bulk_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    del frames, tables
+    del tables
     last = province_adcodes()[counties - 1]
     one = tables_from_frames(build_province_tables(only=[counties - 1]), f"县级基准数据{last}")
     t4 = time.perf_counter()
