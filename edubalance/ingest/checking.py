@@ -71,6 +71,6 @@ def check_workbook(path: str | Path, db: Path | None = None) -> Problems:
             return problems
     # 口径疑点 are already listed by validation, with their row.
     for p in as_problems(found[found["category"] != "口径疑点"]):
-        problems.add(p.sheet, p.row, p.column, p.value, p.reason, p.severity)
+        problems.add(p.sheet, p.row, p.column, p.value, p.reason, p.severity, county=p.county)
     tag_problems(parsed, problems)  # the later findings get their row's county too
     return problems

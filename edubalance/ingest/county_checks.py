@@ -20,6 +20,7 @@ import pandas as pd
 
 from edubalance.geo.counties import unit_name
 from edubalance.ingest.problems import WARNING, Problems, county_label
+from edubalance.model import registry
 from edubalance.model.schema import (
     COUNTY_SHEETS,
     DESIGNATIONS,
@@ -46,6 +47,9 @@ class Existing:
     years: dict[str, dict[str, set[int]]] = field(default_factory=dict)
     counties: set[str] = field(default_factory=set)
     school_county: dict[str, str] = field(default_factory=dict)  # school_id -> county
+    # county -> the target ids its rows may name (the database's ref_targets, which holds an
+    # uploaded plan); empty for a database without per-county targets
+    targets: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def county(self) -> str | None:
@@ -54,6 +58,16 @@ class Existing:
 
     def all_years(self, sheet_key: str) -> set[int]:
         return set().union(*self.years.get(sheet_key, {}).values())
+
+
+def target_ids(county: str, existing: Existing) -> set[str]:
+    """The task ids of a county: its plan files' and those the database holds for it (an
+    uploaded plan lives only there)."""
+    try:
+        ids = set(registry.targets(county)["target_id"])
+    except TypeError:  # a registry whose targets() predates plans per county: the one plan
+        ids = set(registry.targets()["target_id"])
+    return ids | existing.targets.get(county, set())
 
 
 def _prefix(codes: pd.Series) -> pd.Series:
@@ -86,6 +100,7 @@ def assign_counties(parsed: dict, existing: Existing, problems: Problems) -> set
         df[COUNTY_COL] = _prefix(df["town_code"]).where(
             df["town_code"].notna(), _through_schools(df["school_id"], school_county)
         )
+        cross_county_pairs(parsed, school_county, problems)
     named = {c for p in parsed.values() for c in p.frame[COUNTY_COL].dropna()}
     for key in COUNTY_SHEETS:
         if key in parsed:
@@ -202,15 +217,35 @@ def replaced_years(parsed: dict, existing: Existing) -> dict[str, list[int]]:
 
 def tag_problems(parsed: dict, problems: Problems) -> None:
     """Give every row-level problem the county of its row (for the per-county listing)."""
+    wanted: dict[str, set[int]] = {}
+    for x in problems.items:
+        if not x.county and x.row is not None:
+            wanted.setdefault(x.sheet, set()).add(x.row)
     where = {}
     for p in parsed.values():
         df = p.frame
-        if COUNTY_COL not in df:
+        if p.sheet.zh not in wanted or COUNTY_COL not in df:
             continue
-        for row, county in zip(df["_row"], df[COUNTY_COL]):
-            if isinstance(county, str):
-                where[(p.sheet.zh, int(row))] = county
-    problems.items = [
-        replace(x, county=where.get((x.sheet, x.row), "")) if not x.county and x.row is not None else x
-        for x in problems.items
-    ]
+        hit = df[df["_row"].isin(wanted[p.sheet.zh]) & df[COUNTY_COL].notna()]
+        where.update({(p.sheet.zh, int(r)): c for r, c in zip(hit["_row"], hit[COUNTY_COL])})
+    if where:
+        problems.items = [
+            replace(x, county=where.get((x.sheet, x.row), "")) if not x.county and x.row is not None else x
+            for x in problems.items
+        ]
+
+
+def cross_county_pairs(parsed: dict, school_county: dict[str, str], problems: Problems) -> None:
+    """A pairing (结对) whose two schools lie in different counties: possible (a city pairs
+    across its counties) but each county's page counts only its own schools, so it is a 疑点."""
+    if DESIGNATIONS.key not in parsed:
+        return
+    df = parsed[DESIGNATIONS.key].frame
+    a = _through_schools(df["school_id"], school_county)
+    b = _through_schools(df["partner_school_id"], school_county)
+    across = a.notna() & b.notna() & (a != b)
+    col = DESIGNATIONS.column("partner_school_id").zh
+    for row, v, x, y in zip(df.loc[across, "_row"], df.loc[across, "partner_school_id"], a[across], b[across]):
+        problems.add(
+            DESIGNATIONS.zh, row, col, v, f"结对双方分属不同的县（{x}、{y}）；已导入，请核对", WARNING, county=x
+        )

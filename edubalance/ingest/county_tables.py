@@ -25,6 +25,14 @@ def _has_county_columns(con, tables: set[str]) -> bool:
     return all(t in cols for t in COUNTY_SHEETS if t in tables)
 
 
+def _has_column(con, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?", [table, column]
+        ).fetchone()[0]
+    )
+
+
 def existing_from(con: duckdb.DuckDBPyConnection) -> Existing:
     """Existing of an open database (read-only is fine: a file made before the county column
     counts its county-less rows for its single county, as the migration will)."""
@@ -37,6 +45,9 @@ def existing_from(con: duckdb.DuckDBPyConnection) -> Existing:
         rows = con.execute("SELECT school_id, school_type, substr(town_code, 1, 6) FROM schools").fetchall()
         ex.schools = {s: t for s, t, _ in rows}
         ex.school_county = {s: c for s, _, c in rows if c}
+    if "ref_targets" in tables and _has_column(con, "ref_targets", "county"):
+        for county, target in con.execute("SELECT county, target_id FROM ref_targets").fetchall():
+            ex.targets.setdefault(county, set()).add(target)
     needed = {"towns", "schools", "school_years", "principals", "city_facts", "researchers"}
     if not needed <= tables:
         return ex

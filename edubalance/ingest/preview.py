@@ -24,7 +24,7 @@ from edubalance.ingest.county_checks import COUNTY_COL
 from edubalance.ingest.county_tables import fill_county_columns
 from edubalance.ingest.derive import create_tables, derive, refresh_reference
 from edubalance.ingest.importer import DatabaseUnreadable, database_sha, open_snapshot, read_existing, write_sheets
-from edubalance.ingest.problems import Problems
+from edubalance.ingest.problems import Problems, county_label
 from edubalance.ingest.reading import RawTable
 from edubalance.ingest.validate import Existing, Parsed, validate
 from edubalance.model.schema import SHEETS
@@ -87,10 +87,29 @@ def _simulate(db: Path, parsed: dict[str, Parsed], folder: Path) -> duckdb.DuckD
     return con
 
 
-def _run(name: str, con, params=None) -> pd.DataFrame:
+def _run(name: str, con, params=None, county: str | None = None, known: set[str] | None = None) -> pd.DataFrame:
+    """A named query on one county (when the query takes the county parameter); empty when
+    there is no database, or the county is not in it yet (`known`: the counties it holds)."""
     if con is None:
         return pd.DataFrame()
-    return dbmod.run(name, params or {}, con=con)
+    params = dict(params or {})
+    if county is not None and "county" in {p[0] for p in dbmod.load_query(name).params}:
+        if known is not None and county not in known:
+            return pd.DataFrame()
+        params["county"] = county
+    return dbmod.run(name, params, con=con)
+
+
+def _of_county(parsed: dict[str, Parsed], county: str | None) -> dict[str, Parsed]:
+    if county is None:
+        return parsed
+    return {k: Parsed(p.sheet, p.frame[p.frame[COUNTY_COL] == county], p.present) for k, p in parsed.items()}
+
+
+def _with_county(frames: list[tuple[str | None, pd.DataFrame]]) -> pd.DataFrame:
+    """Per-county results in one frame, the county appended as the last column."""
+    out = [df.assign(county=county or "") for county, df in frames]
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
 def _schools(before: pd.DataFrame, after: pd.DataFrame, parsed: dict[str, Parsed]):
@@ -169,11 +188,11 @@ def _town_moves(after: pd.DataFrame, parsed: dict[str, Parsed]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "town_code", "town_name", "measure", "previous", "current", "change"])
 
 
-def _cv_changes(old_con, new_con, years: list[int]) -> pd.DataFrame:
+def _cv_changes(old_con, new_con, years: list[int], county=None, known=None) -> pd.DataFrame:
     rows = []
     for year in years:
-        a = _run("balance_cv", old_con, {"year": year})
-        b = _run("balance_cv", new_con, {"year": year})
+        a = _run("balance_cv", old_con, {"year": year}, county, known)
+        b = _run("balance_cv", new_con, {"year": year}, county)
         key = ["stage", "indicator"]
         a = a.set_index(key) if len(a) else pd.DataFrame(columns=["indicator_name", "cv", "passed"])
         b = b.set_index(key) if len(b) else pd.DataFrame(columns=["indicator_name", "cv", "passed"])
@@ -197,21 +216,21 @@ def _passed(v) -> str:
     return "达标" if bool(v) else "未达标"
 
 
-def _latest_year(con) -> int | None:
+def _latest_year(con, county=None, known=None) -> int | None:
     if con is None:
         return None
-    df = _run("school_years_available", con)
+    df = _run("school_years_available", con, None, county, known)
     return int(df.iloc[:, 0].max()) if len(df) else None
 
 
-def _verdict_changes(old_con, new_con) -> pd.DataFrame:
+def _verdict_changes(old_con, new_con, county=None, known=None) -> pd.DataFrame:
     cols = ["target_id", "scope_name", "which", "before", "after"]
-    y_new = _latest_year(new_con)
+    y_new = _latest_year(new_con, county)
     if y_new is None:
         return pd.DataFrame(columns=cols)
-    y_old = _latest_year(old_con)
-    b = _run("targets_status", new_con, {"year": y_new})
-    a = _run("targets_status", old_con, {"year": y_old}) if y_old is not None else pd.DataFrame()
+    y_old = _latest_year(old_con, county, known)
+    b = _run("targets_status", new_con, {"year": y_new}, county)
+    a = _run("targets_status", old_con, {"year": y_old}, county, known) if y_old is not None else pd.DataFrame()
     key = ["target_id", "scope_code"]
     b = b.set_index(key)
     a = a.set_index(key) if len(a) else pd.DataFrame(columns=["scope_name", "status_2025", "status_2027"])
@@ -225,6 +244,32 @@ def _verdict_changes(old_con, new_con) -> pd.DataFrame:
             if after != before:
                 rows.append((k[0], b.loc[k, "scope_name"], which, before or "（无）", after or "（无）"))
     return pd.DataFrame(rows, columns=cols)
+
+
+def _compare(pv: Preview, parsed, existing: Existing, old_con, new_con) -> None:
+    """What changes, county by county (the named queries answer for one county at a time);
+    each table gets the county as its last column."""
+    touched = sorted({c for p in parsed.values() for c in p.frame[COUNTY_COL].dropna()}) or [None]
+    known = existing.counties
+    parts: dict[str, list] = {k: [] for k in ("added", "closed", "renamed", "moves", "cv", "verdicts")}
+    for county in touched:
+        mine = _of_county(parsed, county)
+        years = sorted({int(y) for p in mine.values() if p.sheet.yearly for y in p.frame["year"].dropna()})
+        after_schools = _run("preview_schools", new_con, None, county)
+        before_schools = _run("preview_schools", old_con, None, county, known)
+        added, closed, renamed = _schools(before_schools, after_schools, mine)
+        parts["added"].append((county, added))
+        parts["closed"].append((county, closed))
+        parts["renamed"].append((county, renamed))
+        parts["moves"].append((county, _town_moves(_run("preview_town_totals", new_con, None, county), mine)))
+        parts["cv"].append((county, _cv_changes(old_con, new_con, years, county, known)))
+        parts["verdicts"].append((county, _verdict_changes(old_con, new_con, county, known)))
+    pv.schools_added = _with_county(parts["added"])
+    pv.schools_closed = _with_county(parts["closed"])
+    pv.schools_renamed = _with_county(parts["renamed"])
+    pv.town_moves = _with_county(parts["moves"])
+    pv.cv_changes = _with_county(parts["cv"])
+    pv.verdict_changes = _with_county(parts["verdicts"])
 
 
 def preview_tables(tables: list[RawTable], db: Path, replace_years: bool = False) -> Preview:
@@ -244,17 +289,11 @@ def preview_tables(tables: list[RawTable], db: Path, replace_years: bool = False
         pv.seconds = time.perf_counter() - start
         return pv
     pv.years_added, pv.years_replaced = _years(parsed, existing)
-    years = sorted({y for ys in (*pv.years_added.values(), *pv.years_replaced.values()) for y in ys})
     with tempfile.TemporaryDirectory(prefix="edubalance-preview-") as folder:
         old_con = open_snapshot(db) if db.is_file() else None
         new_con = _simulate(db, parsed, Path(folder))
         try:
-            after_schools = _run("preview_schools", new_con)
-            before_schools = _run("preview_schools", old_con)
-            pv.schools_added, pv.schools_closed, pv.schools_renamed = _schools(before_schools, after_schools, parsed)
-            pv.town_moves = _town_moves(_run("preview_town_totals", new_con), parsed)
-            pv.cv_changes = _cv_changes(old_con, new_con, years)
-            pv.verdict_changes = _verdict_changes(old_con, new_con)
+            _compare(pv, parsed, existing, old_con, new_con)
         finally:
             new_con.close()
             if old_con is not None:
@@ -272,6 +311,12 @@ def _fmt(v) -> str:
 
 def summary_lines(pv: Preview) -> list[str]:
     """The preview in words, for the command line (the admin page shows the same tables)."""
+    frames = (pv.schools_added, pv.schools_closed, pv.schools_renamed, pv.town_moves, pv.cv_changes, pv.verdict_changes)
+    several = len({c for df in frames if "county" in df for c in df["county"] if c}) > 1
+
+    def who(r) -> str:  # the county in front of a line when the workbook touches several
+        return f"{county_label(r.county)} " if several and getattr(r, "county", "") else ""
+
     out = []
     for sheet, years in pv.years_added.items():
         out.append(f"新增学年：{sheet} " + "、".join(map(str, years)))
@@ -280,21 +325,25 @@ def summary_lines(pv: Preview) -> list[str]:
     out.append(f"新增学校 {len(pv.schools_added)} 所" + _names(pv.schools_added, "school_name"))
     out.append(f"停办或不再上报的学校 {len(pv.schools_closed)} 所")
     for r in pv.schools_closed.itertuples(index=False):
-        out.append(f"  {r.school_id} {r.school_name}：{r.reason}")
+        out.append(f"  {who(r)}{r.school_id} {r.school_name}：{r.reason}")
     out.append(f"改名的学校 {len(pv.schools_renamed)} 所")
     for r in pv.schools_renamed.itertuples(index=False):
-        out.append(f"  {r.school_id}：{r.old_name} → {r.new_name}")
+        out.append(f"  {who(r)}{r.school_id}：{r.old_name} → {r.new_name}")
     out.append(f"与上一学年相比变化超过 {TOWN_MOVE:.0%} 的镇街数字 {len(pv.town_moves)} 项")
     for r in pv.town_moves.itertuples(index=False):
         change = "新出现或消失" if r.change is None or pd.isna(r.change) else f"{r.change:+.0%}"
-        out.append(f"  {r.year} 学年 {r.town_name} {r.measure}：{_fmt(r.previous)} → {_fmt(r.current)}（{change}）")
+        out.append(
+            f"  {who(r)}{r.year} 学年 {r.town_name} {r.measure}：{_fmt(r.previous)} → {_fmt(r.current)}（{change}）"
+        )
     out.append(f"将改变的差异系数 {len(pv.cv_changes)} 项")
     for r in pv.cv_changes.itertuples(index=False):
         verdict = f"，{r.before or '（无）'} → {r.after}" if r.before != r.after else ""
-        out.append(f"  {r.year} 学年 {r.stage} {r.indicator_name}：{_fmt(r.cv_before)} → {_fmt(r.cv_after)}{verdict}")
+        out.append(
+            f"  {who(r)}{r.year} 学年 {r.stage} {r.indicator_name}：{_fmt(r.cv_before)} → {_fmt(r.cv_after)}{verdict}"
+        )
     out.append(f"将改变的目标判断 {len(pv.verdict_changes)} 项")
     for r in pv.verdict_changes.itertuples(index=False):
-        out.append(f"  {r.target_id} {r.scope_name} {r.which}：{r.before} → {r.after}")
+        out.append(f"  {who(r)}{r.target_id} {r.scope_name} {r.which}：{r.before} → {r.after}")
     out.append(f"（预览用时 {pv.seconds:.1f} 秒；数据库未改动）")
     return out
 

@@ -73,9 +73,9 @@ def _more(df: pd.DataFrame, category: str, sheet: str) -> list[dict]:
     return [dict(zip(keys, (category, sheet, None, "", "", "", str(len(df)), reason)))]
 
 
-def _missing(con) -> list[dict]:
+def _missing(con, county: str | None) -> list[dict]:
     out = []
-    df = dbmod.run("quality_missing", con=con)
+    df = _run("quality_missing", con, county)
     if len(df):
         order = [
             (*_schema_order(t, c), -1 if pd.isna(y) else -int(y))
@@ -99,7 +99,7 @@ def _missing(con) -> list[dict]:
     return out
 
 
-def _jumps(con) -> list[dict]:
+def _jumps(con, county: str | None) -> list[dict]:
     present = set(
         con.execute(
             internal_sql("city_standards_present"),
@@ -123,7 +123,7 @@ def _jumps(con) -> list[dict]:
                     "reason": f"标准登记表中缺少阈值 {key}（全市），未检查该项",
                 }
             )
-    jumps = dbmod.run("quality_jumps", con=con)
+    jumps = _run("quality_jumps", con, county)
     out += _more(jumps, "年度突变", "学校年度")
     for r in jumps.head(MAX_PER_RULE).itertuples(index=False):
         way = "增加" if r.change > 0 else "减少"
@@ -142,9 +142,9 @@ def _jumps(con) -> list[dict]:
     return out
 
 
-def _vanished(con) -> list[dict]:
+def _vanished(con, county: str | None) -> list[dict]:
     out = []
-    vanished = dbmod.run("quality_vanished", con=con)
+    vanished = _run("quality_vanished", con, county)
     out += _more(vanished, "学校消失", "学校")
     for r in vanished.head(MAX_PER_RULE).itertuples(index=False):
         if r.kind == "vanished":
@@ -169,10 +169,10 @@ def _vanished(con) -> list[dict]:
     return out
 
 
-def _totals(con) -> list[dict]:
+def _totals(con, county: str | None) -> list[dict]:
     names = dict(zip(registry.indicators()["key"], registry.indicators()["name_zh"]))
     out = []
-    totals = dbmod.run("quality_totals", con=con)
+    totals = _run("quality_totals", con, county)
     out += _more(totals, "总数不符", "学校年度")
     for r in totals.head(MAX_PER_RULE).itertuples(index=False):
         if r.kind == "pupils_vs_bands":
@@ -205,7 +205,7 @@ def _totals(con) -> list[dict]:
     return out
 
 
-def _relations(con) -> list[dict]:
+def _relations(con, county: str | None) -> list[dict]:
     """Rows imported despite a part-of-whole relation that only holds under some 报送口径
     (rules.PART_OF_WHOLE_RULES marked 疑点), e.g. an exchanged-out backbone teacher."""
     out = []
@@ -217,7 +217,9 @@ def _relations(con) -> list[dict]:
         rows = con.execute(
             f"SELECT y.year, y.school_id, s.school_name, y.stage, y.{part} AS part, y.{whole} AS whole "
             f"FROM school_years AS y LEFT JOIN schools AS s USING (school_id) "
-            f"WHERE y.{part} > y.{whole} ORDER BY y.year DESC, y.school_id, y.stage"
+            f"WHERE y.{part} > y.{whole} AND ($county IS NULL OR substr(s.town_code, 1, 6) = $county) "
+            f"ORDER BY y.year DESC, y.school_id, y.stage",
+            {"county": county},
         ).df()
         out += _more(rows, "口径疑点", SCHOOL_YEARS.zh)
         for year, sid, name, stage, a, b in rows.head(MAX_PER_RULE).itertuples(index=False):
@@ -236,8 +238,8 @@ def _relations(con) -> list[dict]:
     return out
 
 
-def _coordinates(con) -> list[dict]:
-    points = dbmod.run("quality_points", con=con)
+def _coordinates(con, county: str | None) -> list[dict]:
+    points = _run("quality_points", con, county)
     if points.empty:
         return []
     out = []
@@ -277,20 +279,40 @@ def _coordinates(con) -> list[dict]:
     return out
 
 
-def findings_from_connection(con: duckdb.DuckDBPyConnection, *, geometry: bool = True) -> pd.DataFrame:
-    rows = _missing(con) + _jumps(con) + _vanished(con) + _totals(con) + _relations(con)
-    if geometry:
-        rows += _coordinates(con)
-    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+def _run(name: str, con, county: str | None) -> pd.DataFrame:
+    """A quality query for one county when it takes the county parameter (issue 16)."""
+    takes = county is not None and "county" in {p[0] for p in dbmod.load_query(name).params}
+    return dbmod.run(name, {"county": county} if takes else {}, con=con)
+
+
+def _counties(con) -> list[str]:
+    return [r[0] for r in con.execute("SELECT DISTINCT substr(town_code, 1, 6) FROM towns ORDER BY 1").fetchall()]
+
+
+def findings_from_connection(
+    con: duckdb.DuckDBPyConnection, *, geometry: bool = True, county: str | None = None
+) -> pd.DataFrame:
+    """Every finding, county by county (`county`: that one only). With several counties in the
+    database the frame gains a last column `county`."""
+    counties = [county] if county else _counties(con)
+    frames = []
+    for c in counties or [None]:
+        rows = _missing(con, c) + _jumps(con, c) + _vanished(con, c) + _totals(con, c) + _relations(con, c)
+        if geometry:
+            rows += _coordinates(con, c)
+        frames.append(pd.DataFrame(rows, columns=FINDING_COLUMNS).assign(county=c or ""))
+    df = pd.concat(frames, ignore_index=True)
+    if len(counties) < 2:
+        df = df.drop(columns="county")
     df["year"] = df["year"].astype("Int64")
     return df
 
 
-def findings(db: Path, *, geometry: bool = True) -> pd.DataFrame:
+def findings(db: Path, *, geometry: bool = True, county: str | None = None) -> pd.DataFrame:
     """Findings on the live database (read through a snapshot connection)."""
     con = open_snapshot(Path(db))
     try:
-        return findings_from_connection(con, geometry=geometry)
+        return findings_from_connection(con, geometry=geometry, county=county)
     finally:
         con.close()
 
@@ -340,5 +362,7 @@ def as_problems(df: pd.DataFrame) -> list[Problem]:
         where = f"{int(r.year)}学年 " if not pd.isna(r.year) else ""
         who = " ".join(x for x in (r.object_id, r.object_name) if x)
         where += f"{who}：" if who else ""
-        out.append(Problem(r.sheet, None, r.column_name, r.value, f"数据质量·{r.category}：{where}{r.reason}", WARNING))
+        county = getattr(r, "county", "") or ""
+        reason = f"数据质量·{r.category}：{where}{r.reason}"
+        out.append(Problem(r.sheet, None, r.column_name, r.value, reason, WARNING, county))
     return out

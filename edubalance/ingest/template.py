@@ -28,6 +28,7 @@ LISTS_SHEET = "选项"
 KIND_ZH = {
     "code12": "12位数字编码（文本）",
     "code10": "10位数字编码（文本）",
+    "code6": "6位县级区划代码（文本）",
     "text": "文本",
     "enum": "选项（下拉选择）",
     "int": "整数（≥0）",
@@ -43,7 +44,8 @@ GENERAL_NOTES = (
     "编码列（区划代码、学校标识码等）已设为文本格式：请保留全部位数，勿转成数字或科学计数法。",
     "学年以起始年表示：2025 表示 2025—2026学年（秋季统计时点）。",
     "是/否 列可填 是/否、Y/N 或 1/0。数字可带千位分隔符；全角数字会自动转换。",
-    "导入前全部校验；发现任何错误则整个文件不导入，数据库保持不变。已有学年的数据只有勾选“替换已有学年”才会被替换。",
+    "导入前全部校验；发现任何错误则整个文件不导入，数据库保持不变。已有学年的数据只有勾选“替换已有学年”才会被替换（只替换文件中各县的这些学年，其他县不受影响）。",
+    "一个文件可含多个县（市、区）：行所属的县由镇街区划代码的前6位决定；市级年度、任务进展、教研员表的“县级区划代码”在只含一个县时可留空，含多个县时必填。",
 )
 
 
@@ -167,7 +169,7 @@ def template_bytes() -> bytes:
             tip = f"{label}\n{KIND_ZH.get(col.kind, col.kind)}" + (f"\n{col.note}" if col.note else "")
             ws.write_comment(0, j, tip, {"x_scale": 1.6, "y_scale": 1.2})
             width = max(10, min(24, 2 * len(col.zh) + 2))
-            is_text = col.kind in ("code12", "code10", "text", "enum")
+            is_text = col.kind in ("code12", "code10", "code6", "text", "enum")
             ws.set_column(j, j, width, text if is_text else None)
             choices = _choices(sheet, col)
             if choices:

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from edubalance.ingest.county_checks import Existing, assign_counties, tag_problems, unknown_adcodes, year_conflicts
+from edubalance.ingest.county_checks import (
+    COUNTY_COL,
+    Existing,
+    assign_counties,
+    tag_problems,
+    target_ids,
+    unknown_adcodes,
+    year_conflicts,
+)
 from edubalance.ingest.problems import ERROR, WARNING, Problems
 from edubalance.ingest.reading import RawTable, header_key
 from edubalance.ingest.rules import FORMULA_PREFIXES, part_of_whole_rule
@@ -447,10 +455,12 @@ def _check_researchers(p: Parsed, problems: Problems):
     _flag(problems, sh, df, df["rural_visits"].notna() & (df["rural_visits"] < 0), "rural_visits", "次数不能为负")
 
 
-def _check_tasks(p: Parsed, problems: Problems):
-    ids = set(registry.targets()["target_id"])
+def _check_tasks(p: Parsed, existing: Existing, problems: Problems):
+    """A task id must be in its row's county's registry (its own plan, or the common targets)."""
     df = p.frame
-    bad = df["target_id"].notna() & ~df["target_id"].isin(ids)
+    ids = {c: target_ids(c, existing) for c in df[COUNTY_COL].dropna().unique()}
+    known = pd.Series([t in ids.get(c, ()) for t, c in zip(df["target_id"], df[COUNTY_COL])], index=df.index)
+    bad = df["target_id"].notna() & df[COUNTY_COL].notna() & ~known
     for row, v in zip(df.loc[bad, "_row"], df.loc[bad, "target_id"]):
         problems.add(TASK_PROGRESS.zh, row, TASK_PROGRESS.column("target_id").zh, v, "目标登记表中没有这个任务编号")
 
@@ -537,7 +547,7 @@ def validate(
     if RESEARCHERS.key in parsed:
         _check_researchers(parsed[RESEARCHERS.key], problems)
     if TASK_PROGRESS.key in parsed:
-        _check_tasks(parsed[TASK_PROGRESS.key], problems)
+        _check_tasks(parsed[TASK_PROGRESS.key], existing, problems)
         _reference(parsed[TASK_PROGRESS.key], "town_code", towns, problems, "镇街")
 
     if not replace_years:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from edubalance.ingest.preview import TOWN_MOVE, Preview
+from edubalance.ingest.problems import COUNTY_HEADER, county_label
 from edubalance.model.safe_text import md
 from edubalance.ui import widgets
 
@@ -49,6 +50,8 @@ def _cv_view(df: pd.DataFrame) -> pd.DataFrame:
 
 def _plain(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     out = df[[c for c in names if c in df.columns]].rename(columns=names)
+    if "county" in df.columns and df["county"].nunique() > 1:  # a workbook of several counties
+        out.insert(0, COUNTY_HEADER, [county_label(c) for c in df["county"]])
     if "变化" in out.columns:
         out["变化"] = [("新出现或消失" if pd.isna(v) else f"{v:+.0%}") for v in out["变化"]]
     return out

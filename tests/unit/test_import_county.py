@@ -276,3 +276,93 @@ def test_the_importer_rebuilds_derived_rows_of_the_touched_counties_only(two_cou
     assert update_task(db, "Q1", "推进中", user="测试", town_code=KAIPING + "001000").ok
     assert import_tables(tables_from_frames(oracle_frames()), tmp_path / "fresh.duckdb", fresh=True).ok
     assert calls == [[ENPING], [KAIPING], None]
+
+
+def test_the_preview_of_a_new_county_adds_its_years_and_replaces_none(demo_db, tmp_path):
+    from edubalance.ingest.preview import preview_tables, summary_lines
+
+    db = _copy(demo_db, tmp_path)
+    before = sha256_of(db)
+    pv = preview_tables(tables_from_frames(enping_frames()), db)
+    assert pv.ok, [p.line() for p in pv.problems.errors]
+    assert pv.years_added == {"学校年度": [2025, 2026], "市级年度": [2025, 2026]} and pv.years_replaced == {}
+    assert sorted(pv.schools_added["school_id"]) == sorted(enping_frames()["学校"]["学校标识码"])
+    assert set(pv.schools_added["county"]) == {ENPING}
+    assert "新增学校 6 所" in "\n".join(summary_lines(pv))
+    assert sha256_of(db) == before
+
+
+def test_quality_findings_run_per_county(two_county_db):
+    from edubalance.ingest import quality
+
+    found = quality.findings(two_county_db, geometry=False)
+    assert list(found.columns)[-1] == "county" and set(found["county"]) <= {KAIPING, ENPING}
+    assert KAIPING in set(found["county"])
+    one = quality.findings(two_county_db, geometry=False, county=KAIPING)
+    assert "county" not in one.columns and len(one) == (found["county"] == KAIPING).sum()
+
+
+def test_the_template_documents_the_county_column_last_in_its_three_sheets():
+    import io
+
+    import openpyxl
+
+    from edubalance.ingest.template import HELP_SHEET, template_bytes
+
+    wb = openpyxl.load_workbook(io.BytesIO(template_bytes()), read_only=True)
+    for sheet in ("市级年度", "任务进展", "教研员"):
+        header = [c.value for c in next(wb[sheet].iter_rows(max_row=1))]
+        assert header[-1] == "县级区划代码", sheet
+    rows = [r for r in wb[HELP_SHEET].iter_rows(values_only=True) if r[1] == "县级区划代码"]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+        (s, "county", "6位县级区划代码（文本）", None) for s in ("市级年度", "任务进展", "教研员")
+    ]
+    assert all("含多个县时必填" in r[6] for r in rows)
+
+
+def test_a_pairing_across_counties_is_a_warning_of_the_first_school_county(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    kaiping_school = _rows(
+        db, "SELECT min(school_id) AS s FROM schools WHERE school_type = '幼儿园' AND town_code LIKE '440783%'"
+    )["s"][0]
+    pair = {
+        "kind": "幼儿园结对帮扶",
+        "school_id": kaiping_school,
+        "partner_school_id": "1144785001",
+        "since_year": 2025,
+    }
+    result = import_tables(tables_from_frames({"认定与结对": frame("designations", [pair])}), db)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    (warning,) = [p for p in result.problems.warnings if "分属不同的县" in p.reason]
+    assert (warning.row, warning.value, warning.county) == (2, "1144785001", KAIPING)
+    assert warning.reason == f"结对双方分属不同的县（{KAIPING}、{ENPING}）；已导入，请核对"
+
+
+def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_path):
+    """A history file written before issue 16 (no county columns, no import_log.counties)
+    restores: its rows take its single county, and the restore rolls 恩平 back."""
+    from edubalance.ingest.restore import restore_backup
+
+    db = _copy(two_county_db, tmp_path)
+    old = tmp_path / "history" / "db-20250101T000000000000.duckdb"
+    old.parent.mkdir()
+    shutil.copy2(db, old)
+    con = duckdb.connect(str(old))
+    con.execute(
+        "DELETE FROM school_years WHERE school_id IN (SELECT school_id FROM schools WHERE town_code LIKE ?)",
+        [ENPING + "%"],
+    )
+    for table in ("schools", "towns"):
+        con.execute(f"DELETE FROM {table} WHERE town_code LIKE ?", [ENPING + "%"])
+    con.execute("DELETE FROM city_facts WHERE county = ?", [ENPING])
+    for table in ("city_facts", "task_progress", "researchers"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN county")
+    con.execute("ALTER TABLE import_log DROP COLUMN counties")
+    con.close()
+    result = restore_backup(db, old, user="测试", allow_unverified=True)
+    assert result.ok, [p.line() for p in result.problems.errors]
+    assert _rows(db, "SELECT DISTINCT county FROM city_facts")["county"].tolist() == [KAIPING]
+    assert _rows(db, "SELECT count(*) AS n FROM researchers WHERE county IS DISTINCT FROM ?", [KAIPING])["n"][0] == 0
+    log = _rows(db, "SELECT action, counties FROM import_log ORDER BY id DESC LIMIT 1")
+    assert log.values.tolist() == [["restore", KAIPING]]
+    assert set(_rows(db, "SELECT DISTINCT substr(town_code, 1, 6) AS c FROM d_segments")["c"]) == {KAIPING}

@@ -38,7 +38,7 @@ def test_what_a_resent_year_changes(oracle_db):
     assert sha256_of(oracle_db) == before
     assert pv.years_added == {"学校年度": [2026]} and pv.years_replaced == {}
     assert pv.schools_added["school_id"].tolist() == [school_id("21", 6)]
-    assert pv.schools_renamed.values.tolist() == [[school_id("21", 2), "小学2", "小学2(分校)"]]
+    assert pv.schools_renamed.values.tolist() == [[school_id("21", 2), "小学2", "小学2(分校)", "990101"]]
     closed = dict(zip(pv.schools_closed["school_id"], pv.schools_closed["reason"]))
     assert closed == {
         school_id("21", 4): "填写了停办年份 2027",
