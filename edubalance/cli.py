@@ -174,6 +174,23 @@ def cmd_export(args) -> int:
     return export_command(args.kind, args.out, year=args.year, db=args.db, town=args.town, county=args.county)
 
 
+def cmd_plan(args) -> int:
+    from edubalance.ingest import plans  # why here: only this command needs the plan checks
+
+    db = db_path(args.db)
+    if not Path(args.file).is_file():
+        print(f"找不到文件：{args.file}", file=sys.stderr)
+        return 2
+    result = plans.import_plan(args.file, db, county=args.county, user=os_user())
+    for p in result.problems.items:
+        print(p.line(), file=sys.stderr)
+    if not result.ok:
+        print(f"未上传：{len(result.problems.errors)} 个错误；数据库未改动。", file=sys.stderr)
+        return 1
+    print(f"已替换 {result.county} 的方案目标登记表：{result.rows} 项。")
+    return 0
+
+
 def cmd_set_password(args) -> int:
     return set_password_cli(args.secrets)
 
@@ -328,6 +345,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_set_password)
 
     add_account_parsers(sub)
+
+    p = sub.add_parser("plan", help="县（市、区）方案目标登记表：plan import FILE --county 6位代码")
+    plan_sub = p.add_subparsers(dest="plan_command", required=True)
+    q = plan_sub.add_parser("import", help="校验并替换一个县的方案目标登记表（表头同 targets.csv）")
+    q.add_argument("file")
+    q.add_argument("--county", help="县级区划代码（6位；文件含“县级区划代码”列时可省略）")
+    q.add_argument("--db")
+    p.set_defaults(func=_guarded(cmd_plan))
 
     p = sub.add_parser(
         "bench", help="性能基准：查询集 DuckDB 与 pandas 对比、页面、导入、内存（见 docs/ARCHITECTURE.md）"

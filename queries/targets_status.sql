@@ -61,8 +61,13 @@ county AS (
 ),
 tg AS (
     SELECT t.*,
-           -- the common targets' values are v_common_values' (keyed by target id)
-           CASE WHEN t.plan_set = 'common' THEN 'common:' || t.target_id ELSE t.indicator_key END AS match_key,
+           -- the common targets' values are v_common_values'; so are those of the measures only
+           -- the common targets define, when a county's own plan uses them
+           CASE WHEN t.plan_set = 'common' OR t.indicator_key IN (
+                    'school_pass_6of7', 'over_standard_class_share', 'preschool_gross_enrolment',
+                    'preschool_inclusive_coverage', 'preschool_public_share'
+                ) THEN 'common:' || t.indicator_key
+                ELSE t.indicator_key END AS match_key,
            TRY_CAST(t.goal AS DOUBLE) AS goal_num,
            TRY_CAST(t.deadline AS INTEGER) AS due_year,
            TRY_CAST(t.baseline_year AS INTEGER) AS base_year,
@@ -419,8 +424,8 @@ vals AS (
     UNION ALL SELECT * FROM v_designations
     UNION ALL SELECT * FROM v_pairs
     UNION ALL
-    SELECT 'common:' || target_id, scope_code, scope_name, year, value FROM v_common_values
-    WHERE year <= $year AND EXISTS (SELECT 1 FROM tg WHERE plan_set = 'common')
+    SELECT 'common:' || indicator_key, scope_code, scope_name, year, value FROM v_common_values
+    WHERE year <= $year AND EXISTS (SELECT 1 FROM tg WHERE match_key LIKE 'common:%')
 ),
 pts AS (
     SELECT t.target_id, v.scope_code, v.scope_name, v.year, v.value,

@@ -346,6 +346,9 @@ def _task_county() -> str:
 def _tasks(task_county: str) -> None:
     """The county's qualitative tasks and the one-row update form (fixed to that county)."""
     tasks = data.query("task_progress_latest", county=task_county)
+    if tasks.empty:
+        st.info("该县（市、区）的方案目标登记表中没有定性任务（没有自己方案的县只有共同目标 G1—G7，都是计量目标）。")
+        return
     widgets.table(tasks, "定性任务进展", key="tasks")
     st.markdown("**更新一项任务的状态**（记入导入历史：操作人与时间）")
     ids = {f"{t} · {w[:48]}{'…' if len(w) > 48 else ''}": t for t, w in zip(tasks["target_id"], tasks["wording"])}

@@ -14,13 +14,14 @@ from edubalance.model.format import school_year_label
 from edubalance.model.safe_text import html_text, md, md_frame, plot_text
 from edubalance.report import deck, xlsx
 from edubalance.report.content import Section, context
+from edubalance.report.fetch import county_scope
 from edubalance.report.figures import export_figure
 from edubalance.report.sections import deck_sections
 from edubalance.store import db as dbmod
 from edubalance.ui import data, filters, widgets
 from edubalance.ui.scope import require_county
 
-require_county()  # several counties: a county page needs one; otherwise nothing
+county = require_county()  # several counties: a county page needs one; otherwise nothing
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,19 +51,23 @@ def download_on_click(label: str, build, file_name: str, mime: str, key: str, ic
     st.download_button(label, data=build, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore")
 
 
+# The county is part of each key: a database of several counties gives each its own files.
 @st.cache_data(show_spinner=False, max_entries=8)
-def deck_bytes(signature: tuple, year: int) -> bytes:
-    return deck.build_deck(year, Path(signature[0])).data
+def deck_bytes(signature: tuple, year: int, county: str) -> bytes:
+    with county_scope(county or None):
+        return deck.build_deck(year, Path(signature[0])).data
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def brief_bytes(signature: tuple, year: int, town: str) -> bytes:
-    return deck.build_town_brief(year, town, Path(signature[0])).data
+def brief_bytes(signature: tuple, year: int, town: str, county: str) -> bytes:
+    with county_scope(county or None):
+        return deck.build_town_brief(year, town, Path(signature[0])).data
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def workbook_bytes(signature: tuple, year: int) -> bytes:
-    return xlsx.build_workbook(year, Path(signature[0])).data
+def workbook_bytes(signature: tuple, year: int, county: str) -> bytes:
+    with county_scope(county or None):
+        return xlsx.build_workbook(year, Path(signature[0])).data
 
 
 # --- view state in the URL ---------------------------------------------------------------------
@@ -234,7 +239,7 @@ else:
         st.markdown(f"**汇报 PPT**（{total} 页，可编辑的原生图表）")
         download_on_click(
             "生成并下载汇报 PPT",
-            lambda: deck_bytes(sig, year),
+            lambda: deck_bytes(sig, year, county),
             f"{ctx.county}_城乡教育均衡汇报_{label}.pptx",
             PPTX_MIME,
             key="exp_dl_deck",
@@ -247,7 +252,7 @@ else:
         code = st.selectbox("镇街简报", list(names), format_func=lambda c: names[c], key="exp_town")
         download_on_click(
             f"下载{md(names.get(code, ''))}简报",
-            lambda: brief_bytes(sig, year, code),
+            lambda: brief_bytes(sig, year, code, county),
             f"{names.get(code, code)}_简报_{label}.pptx",
             PPTX_MIME,
             key="exp_dl_brief",
@@ -257,7 +262,7 @@ else:
         st.markdown("**全部表格 Excel**（每个表一页，中文表头）")
         download_on_click(
             "生成并下载 Excel 工作簿",
-            lambda: workbook_bytes(sig, year),
+            lambda: workbook_bytes(sig, year, county),
             f"{ctx.county}_看板全部表格_{label}.xlsx",
             XLSX_MIME,
             key="exp_dl_xlsx",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from edubalance.model import registry
-from edubalance.ui import widgets
+from edubalance.ui import data, widgets
 from edubalance.ui.scope import require_county
 
 require_county()  # several counties: a county page needs one; otherwise nothing
@@ -66,9 +66,18 @@ widgets.table(
     key="m_std",
 )
 st.subheader("方案目标与任务")
-tg = registry.targets()
+tg = data.query("county_plan")
+source = tg["source"].iloc[0] if len(tg) else "common"
+st.caption(
+    f"方案来源：{registry.PLAN_SOURCES[source]}。"
+    + (
+        "本县没有登记方案，只按国家标准的通用目标 G1—G7 判定（不借用其他县的方案条目）；县域对比对所有县都只用这 7 项。"
+        if source == "common"
+        else "县域对比只用通用目标 G1—G7（国家标准），本县方案的目标在本县页面判定。"
+    )
+)
 widgets.table(
-    tg.rename(
+    tg.drop(columns=["plan_set", "source"]).rename(
         columns={
             "target_id": "编号",
             "group_zh": "工程",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from edubalance.charts import targets as ct
 from edubalance.metrics import progress, summaries
+from edubalance.model import registry
 from edubalance.model.safe_text import md
 from edubalance.ui import data, filters, target_cards, widgets
 from edubalance.ui.scope import require_county
@@ -30,6 +31,12 @@ else:
 
 st.title("目标进度")
 widgets.banner(year)
+plan = data.query("county_plan")
+plan_source = plan["source"].iloc[0] if len(plan) else "common"
+st.caption(
+    f"方案来源：{registry.PLAN_SOURCES[plan_source]}"
+    + ("——本县没有登记方案，只按国家标准的通用目标 G1—G7 判定。" if plan_source == "common" else "。")
+)
 theta = progress.on_track_ratio()
 shown = progress.for_owner(summary, None if owner == ALL else owner)
 st.caption(

@@ -97,6 +97,7 @@ AUDIT_ACTIONS = {
     "restore": "恢复",
     "restore_refused": "拒绝恢复",
     "task_update": "任务进展更新",
+    "plan": "上传方案目标登记表",
     "refresh": "刷新派生表",
     "history_prune": "清理历史版本",
     "account_add": "新增账号",

@@ -38,7 +38,7 @@ TARGET_COLUMNS = (
 # Where a county's targets come from (plan_source; the pages' words).
 PLAN_SOURCES = {
     "upload": "本县方案（管理员上传的目标登记表）",
-    "file": "本县方案（data/plans 目标登记表）",
+    "file": "本县方案（看板内置的本县目标登记表）",
     "common": "仅通用目标（国家标准）",
 }
 
@@ -57,6 +57,14 @@ def reference_files() -> list[Path]:
     """The files the registry tables are loaded from (reference_version fingerprints them)."""
     files = [DATA_DIR / name for table, name in REGISTRIES.items() if table != "ref_plan_files"]
     return files + plan_files()
+
+
+def source_file(table: str, county: str | None = None) -> str:
+    """The file a registry table is read from, relative to data/ (for titles and captions)."""
+    if table in ("ref_targets", "ref_plan_files"):
+        county = county or DEFAULT_COUNTY
+        return f"plans/{county if has_plan_file(county) else COMMON}/{PLAN_FILE}"
+    return REGISTRIES[table]
 
 
 def _plan_file_rows() -> pd.DataFrame:

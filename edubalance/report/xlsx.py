@@ -249,7 +249,9 @@ def plan(fetch: Fetch, year: int) -> tuple[list[SheetPlan], list[tuple[str, str]
             label = f"{title}_{stage}" if stage is not None else title
             sheets.append(SheetPlan(sheet_name(label, used), label, name, args, df, purpose))
     for table, title in REGISTRY_SHEETS.items():
-        sheets.append(SheetPlan(sheet_name(title, used), title, table, {}, registry.load(table).copy(), "参考登记表"))
+        # the targets are the exported county's (its plan, or the common G1–G7), from the database
+        df = fetch("county_plan")[list(registry.TARGET_COLUMNS)] if table == "ref_targets" else registry.load(table)
+        sheets.append(SheetPlan(sheet_name(title, used), title, table, {}, df.copy(), "参考登记表"))
     return sheets, skipped
 
 
@@ -304,7 +306,7 @@ def title_text(sp: SheetPlan, year: int, is_demo: bool) -> str:
     if "stage" in sp.params:
         parts.append(f"学段：{sp.params['stage']}")
     if sp.source in REGISTRY_SHEETS:
-        parts.append(f"来源：data/{registry.REGISTRIES[sp.source]}")
+        parts.append(f"来源：data/{registry.source_file(sp.source)}")
     else:
         parts.append(f"查询：{sp.source}")
     if is_demo:

@@ -86,9 +86,7 @@ def render(year: int) -> None:
                     hide_index=True,
                     width="stretch",
                 )
-    scope.page_link(
-        scope.COUNTIES_PAGE, "县域对比：各县并列比较", ":material/stacked_bar_chart:"
-    )
+    scope.page_link(scope.COUNTIES_PAGE, "县域对比：各县并列比较", ":material/stacked_bar_chart:")
     with st.expander("表格：各县共同目标与差异系数达标项数"):
         table = (
             names.merge(county_metrics.target_counts(targets), on="county", how="left")

@@ -17,10 +17,12 @@
 --              not no value; without 市级年度 pop_age3_5 there is no G5 value).
 --          Which target measures what is the registry's indicator_key (ref_plan_files,
 --          plan_set 'common'); thresholds come from ref_standards.
--- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value),
+-- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value,
+--          indicator_key),
 --          v_common_status (view: county, year, target_id, units, units_met, value)
 -- reads:   v_county_cv, v_balance_values, v_segments, schools, city_facts, ref_standards,
---          ref_plan_files
+--          ref_plan_files (the derived views' county column, so a county's query prunes the
+--          others' row groups)
 CREATE OR REPLACE VIEW v_common_values AS
 WITH cv_count AS (
     SELECT county, year, 'cv_within_cap_count' AS key, county AS scope_code, '全市' AS scope_name,
@@ -29,34 +31,32 @@ WITH cv_count AS (
     GROUP BY county, year
 ),
 seg_rule AS (
-    SELECT b.year, b.school_id, b.stage,
+    SELECT b.county, b.year, b.school_id, b.stage,
            count(*) FILTER (WHERE b.value >= b.standard) AS met_count,
            min(coalesce(b.value / b.standard, 0)) AS min_ratio
     FROM v_balance_values AS b
-    GROUP BY b.year, b.school_id, b.stage
+    GROUP BY b.county, b.year, b.school_id, b.stage
 ),
 school_rule AS (
-    SELECT substr(s.town_code, 1, 6) AS county, r.year, 'school_pass_6of7' AS key,
+    SELECT r.county, r.year, 'school_pass_6of7' AS key,
            r.school_id AS scope_code, any_value(s.school_name) AS scope_name,
            bool_and(r.met_count >= mm.value AND r.min_ratio >= fl.value)::INTEGER::DOUBLE AS value
     FROM seg_rule AS r
     JOIN schools AS s USING (school_id)
     LEFT JOIN ref_standards AS mm ON mm.indicator_key = 'school_pass_min_met' AND mm.scope = r.stage
     LEFT JOIN ref_standards AS fl ON fl.indicator_key = 'school_pass_floor_ratio' AND fl.scope = r.stage
-    GROUP BY substr(s.town_code, 1, 6), r.year, r.school_id
+    GROUP BY r.county, r.year, r.school_id
 ),
 over_standard AS (
-    SELECT substr(town_code, 1, 6) AS county, year, 'over_standard_class_share' AS key,
-           substr(town_code, 1, 6) AS scope_code, '全市' AS scope_name,
+    SELECT county, year, 'over_standard_class_share' AS key, county AS scope_code, '全市' AS scope_name,
            sum(over_standard_classes) / nullif(sum(classes) FILTER (WHERE over_standard_classes IS NOT NULL), 0)
                AS value
     FROM v_segments
     WHERE in_cv
-    GROUP BY substr(town_code, 1, 6), year
+    GROUP BY county, year
 ),
 school_size AS (
-    SELECT year, school_id, any_value(school_name) AS school_name, any_value(school_type) AS school_type,
-           substr(any_value(town_code), 1, 6) AS county,
+    SELECT county, year, school_id, any_value(school_name) AS school_name, any_value(school_type) AS school_type,
            sum(students) FILTER (
                WHERE school_type NOT IN ('九年一贯制学校', '十二年一贯制学校') OR stage IN ('小学', '初中')
            ) AS students,
@@ -65,7 +65,7 @@ school_size AS (
     FROM v_segments
     WHERE stage IN ('小学', '初中', '高中') AND students > 0
       AND school_type NOT IN ('幼儿园', '特殊教育学校')
-    GROUP BY year, school_id
+    GROUP BY county, year, school_id
 ),
 big AS (
     SELECT z.county, z.year, 'big_class_share+school_size' AS key, z.school_id AS scope_code,
@@ -78,13 +78,13 @@ big AS (
     LEFT JOIN ref_standards AS cap ON cap.indicator_key = 'school_size' AND cap.scope = z.school_type
 ),
 kg AS (
-    SELECT substr(town_code, 1, 6) AS county, year,
+    SELECT county, year,
            sum(students) AS children,
            coalesce(sum(students) FILTER (WHERE ownership = '公办'), 0) AS public_children,
            coalesce(sum(students) FILTER (WHERE ownership = '公办' OR inclusive), 0) AS inclusive_children
     FROM v_segments
     WHERE stage = '学前'
-    GROUP BY substr(town_code, 1, 6), year
+    GROUP BY county, year
 ),
 pop AS (
     SELECT county, year, max(value) AS pop_age3_5
@@ -109,7 +109,7 @@ measured AS (
     UNION ALL SELECT * FROM big
     UNION ALL SELECT * FROM preschool
 )
-SELECT m.county, m.year, f.target_id, m.scope_code, m.scope_name, m.value
+SELECT m.county, m.year, f.target_id, m.scope_code, m.scope_name, m.value, m.key AS indicator_key
 FROM measured AS m
 JOIN ref_plan_files AS f ON f.plan_set = 'common' AND f.indicator_key = m.key;
 

@@ -350,22 +350,9 @@ def test_upload_problems_import_history_restore_and_task(admin_db, with_password
     assert [r[0] for r in con.execute("SELECT DISTINCT year FROM school_years").fetchall()] == [2025]
     con.close()
 
-    # A qualitative task's status, through the importer, logged with who.
-    task = at.selectbox(key="task_choice")
-    task.set_value(next(o for o in task.options if o.startswith("Q3 · ")))
-    at.run()
-    form_status = [s for s in at.selectbox if s.label == "状态"][0]
-    form_status.set_value("已完成")
-    at.text_area[0].input("已完成校园文化建设验收")
-    next(b for b in at.button if b.label == "保存").click()
-    at.run()
-    assert not at.exception
-    action, user, file_name, note = _log(admin_db)[-1]
-    assert (action, user) == ("task_update", "测试员") and "Q3" in note and "已完成" in note
-    con = duckdb.connect(str(admin_db), read_only=True)
-    status = con.execute("SELECT status, note FROM task_progress WHERE target_id = 'Q3'").fetchall()
-    con.close()
-    assert status == [("已完成", "已完成校园文化建设验收")]
+    # The oracle county has no plan of its own: only the common targets, no qualitative task.
+    assert any("没有定性任务" in i.value for i in at.info)
+    assert not [s for s in at.selectbox if s.key == "task_choice"]
 
 
 def test_admin_page_renders_fast_when_warm(demo_db, with_password, monkeypatch, tmp_path):
@@ -433,7 +420,7 @@ def test_admin_sees_accounts_and_the_audit_log(admin_db, with_password):
     at = _admin(_app("views/admin.py"))
     at.run()
     assert not at.exception
-    assert [t.label for t in at.tabs][-1] == "账号与审计"
+    assert [t.label for t in at.tabs][-2:] == ["方案目标", "账号与审计"]  # plan upload: 管理员 only
     people = next(d.value for d in at.dataframe if "角色" in d.value.columns)
     assert set(zip(people["账号"], people["角色"], people["限定县"])) == {
         ("编辑甲", "数据管理员", "440783"),
@@ -470,6 +457,7 @@ def test_only_an_admin_may_restore_a_database_version(admin_db, no_secrets, tmp_
     assert any("仅管理员可以操作" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "do_restore"]
     assert not [s for s in at.selectbox if s.key == "restore_choice"]
+    assert "方案目标" not in [t.label for t in at.tabs] and "账号与审计" not in [t.label for t in at.tabs]
     assert permissions.role_refusal(accounts.Account("管", "admin", None, "x"), "restore") is None
 
 
@@ -549,4 +537,21 @@ def test_an_unbound_admin_chooses_whose_tasks(two_db, with_password):
     assert pick.value is None and set(pick.options) == {"开平市", "恩平市"}
     pick.set_value(KAIPING).run()
     assert not at.exception
-    assert any(o.startswith("Q3 · ") for o in at.selectbox(key="task_choice").options)
+    # A qualitative task's status, through the importer, logged with who.
+    task = at.selectbox(key="task_choice")
+    task.set_value(next(o for o in task.options if o.startswith("Q3 · ")))
+    at.run()
+    form_status = [s for s in at.selectbox if s.label == "状态"][0]
+    form_status.set_value("已完成")
+    at.text_area[0].input("已完成校园文化建设验收")
+    next(b for b in at.button if b.label == "保存").click()
+    at.run()
+    assert not at.exception
+    action, user, file_name, note = _log(two_db)[-1]
+    assert (action, user) == ("task_update", "测试员") and "Q3" in note and "已完成" in note
+    con = duckdb.connect(str(two_db), read_only=True)
+    status = con.execute(
+        "SELECT county, target_id, status FROM task_progress WHERE note = '已完成校园文化建设验收'"
+    ).fetchall()
+    con.close()
+    assert status == [(KAIPING, "Q3", "已完成")]  # written for the county chosen
