@@ -108,10 +108,20 @@ def test_small_province_imports_cleanly(small_province):
     try:
         per_county = dict(con.execute("SELECT substr(town_code, 1, 6), count(*) FROM towns GROUP BY ALL").fetchall())
         years = con.execute("SELECT DISTINCT year FROM school_years ORDER BY year").fetchall()
+        ages = con.execute(
+            "SELECT county, count(*) FROM city_facts WHERE key = 'pop_age3_5' GROUP BY ALL ORDER BY county"
+        ).fetchall()
+        researchers = con.execute("SELECT count(DISTINCT county) FROM researchers").fetchone()[0]
+        log = con.execute("SELECT counties, replaced_years FROM import_log ORDER BY rowid").fetchall()
     finally:
         con.close()
-    assert per_county == {c: TOWNS_PER_COUNTY for c in province_adcodes()[:COUNTIES]}
+    codes = province_adcodes()[:COUNTIES]
+    assert per_county == {c: TOWNS_PER_COUNTY for c in codes}
     assert [y for (y,) in years] == [2022, 2023, 2024, 2025, 2026]
+    assert ages == [(c, 5) for c in codes]  # 适龄人口 per county and school year, in its own column
+    assert researchers == COUNTIES
+    # one bulk entry for the first two, the last county alone, then its years replaced
+    assert log == [(",".join(codes[:-1]), ""), (codes[-1], ""), (codes[-1], "2022,2023,2024,2025,2026")]
 
 
 def test_required_queries_have_pandas_twins():
