@@ -20,6 +20,7 @@ from edubalance.ingest.build import build_database
 from edubalance.ingest.checking import check_workbook
 from edubalance.ingest.importer import database_problem, import_file, read_or_problems
 from edubalance.ingest.preview import preview_tables, summary_lines
+from edubalance.ingest.problems import county_label
 from edubalance.ingest.restore import restore_backup
 from edubalance.store import db as dbmod
 from edubalance.store import history
@@ -125,7 +126,8 @@ def cmd_import(args) -> int:
     if not result.ok:
         print(f"导入被拒绝：{result.problems.total('错误')} 个错误；数据库未改动。", file=sys.stderr)
         return 1
-    print(f"已导入 {db}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
+    where = f"（{'、'.join(county_label(c) for c in result.counties)}）" if result.counties else ""
+    print(f"已导入 {db}{where}：" + "，".join(f"{k} {v} 行" for k, v in result.rows.items()))
     return 0
 
 

@@ -35,6 +35,7 @@ from edubalance.model.schema import (
 COUNTY_COL = "_county"
 NEEDS_COUNTY = "工作簿含多个县（市、区），请填写“县级区划代码”"
 NEEDS_COUNTY_DB = "数据库含多个县（市、区），请填写“县级区划代码”"
+NO_COUNTY_AT_ALL = "工作簿和数据库中都没有镇街，无法确定所属县（市、区）；请先导入镇街和学校"
 
 
 @dataclass
@@ -105,6 +106,8 @@ def assign_counties(parsed: dict, existing: Existing, problems: Problems) -> set
     for key in COUNTY_SHEETS:
         if key in parsed:
             named |= set(parsed[key].frame["county"].dropna())
+    if TASK_PROGRESS.key in parsed:  # a town's own progress names its county through the town
+        named |= set(_prefix(parsed[TASK_PROGRESS.key].frame["town_code"]).dropna())
     town_counties = set(existing.counties) | {c[:6] for c in existing.towns}
     if TOWNS.key in parsed:
         town_counties |= set(parsed[TOWNS.key].frame[COUNTY_COL].dropna())
@@ -138,7 +141,7 @@ def _county_column(p, named: set[str], existing: Existing, town_counties: set[st
         elif not named and existing.county:
             county = county.where(~blank, existing.county)
         else:
-            reason = NEEDS_COUNTY if named else NEEDS_COUNTY_DB
+            reason = NEEDS_COUNTY if named else NEEDS_COUNTY_DB if existing.counties else NO_COUNTY_AT_ALL
             for row in df.loc[blank, "_row"]:
                 problems.add(sh.zh, row, col, "", reason)
     df["county"] = county.where(county.notna(), None)

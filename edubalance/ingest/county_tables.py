@@ -7,22 +7,12 @@ import duckdb
 import pandas as pd
 
 from edubalance.ingest.county_checks import COUNTY_COL, Existing
-from edubalance.model.schema import COUNTY_SHEETS, Sheet
+from edubalance.model.schema import COUNTY_SHEETS, SHEETS_BY_KEY, Sheet
 from edubalance.store.paths import internal_sql
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-
-
-def _has_county_columns(con, tables: set[str]) -> bool:
-    cols = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_columns() WHERE column_name = 'county' AND schema_name = 'main'"
-        ).fetchall()
-    }
-    return all(t in cols for t in COUNTY_SHEETS if t in tables)
 
 
 def _has_column(con, table: str, column: str) -> bool:
@@ -48,17 +38,16 @@ def existing_from(con: duckdb.DuckDBPyConnection) -> Existing:
     if "ref_targets" in tables and _has_column(con, "ref_targets", "county"):
         for county, target in con.execute("SELECT county, target_id FROM ref_targets").fetchall():
             ex.targets.setdefault(county, set()).add(target)
-    needed = {"towns", "schools", "school_years", "principals", "city_facts", "researchers"}
-    if not needed <= tables:
-        return ex
-    if _has_county_columns(con, tables):
-        rows = con.execute(internal_sql("existing_years")).fetchall()
-    else:  # before issue 16: the county-less rows are the single county's
-        rows = con.execute(
-            internal_sql("existing_years")
-            .replace("county, year FROM city_facts", "NULL, year FROM city_facts")
-            .replace("county, year FROM researchers", "NULL, year FROM researchers")
-        ).fetchall()
+    needed = {"towns", "schools", "school_years", "principals"}
+    rows = con.execute(internal_sql("existing_years")).fetchall() if needed <= tables else []
+    for key in COUNTY_SHEETS:
+        sheet = SHEETS_BY_KEY[key]
+        if not sheet.yearly or key not in tables:
+            continue
+        # A file made before the county column: its rows are its single county's (as the
+        # migration will make them). Table names come from the schema, never from a file.
+        county = "county" if _has_column(con, key, "county") else "NULL"
+        rows += [(key, c, y) for c, y in con.execute(f"SELECT DISTINCT {county}, year FROM {key}").fetchall()]
     for table, county, year in rows:
         county = county or ex.county
         if county is not None and year is not None:

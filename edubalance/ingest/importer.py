@@ -71,6 +71,7 @@ class ImportResult:
     rows: dict[str, int] = field(default_factory=dict)
     db_path: Path | None = None
     backup_path: Path | None = None
+    counties: list[str] = field(default_factory=list)  # the 6-digit counties the workbook touches
 
 
 def database_sha(db: Path) -> str:
@@ -324,9 +325,12 @@ def import_tables(
     note: str = "",
     progress: Progress | None = None,
     expect_sha: str | None = None,
+    allowed_counties: set[str] | None = None,
 ) -> ImportResult:
     """Validate and import. With expect_sha (the database's sha256 when the admin saw the
-    preview; "" for no database), refuse if the database changed since then."""
+    preview; "" for no database), refuse if the database changed since then. With
+    allowed_counties (an editor bound to a county), refuse a workbook that touches any other
+    county, whichever sheet or column names it."""
     db = Path(db)
     progress = progress or _no_progress
     progress(0.02, "等待其他导入完成")
@@ -346,11 +350,15 @@ def import_tables(
             return ImportResult(False, problems, db_path=db)
         progress(0.15, "校验全部数据")
         parsed, problems = validate(tables, existing, replace_years=replace_years)
+        touched = {c for p in parsed.values() if COUNTY_COL in p.frame for c in p.frame[COUNTY_COL].dropna()}
+        if allowed_counties is not None and touched - set(allowed_counties):
+            other = "、".join(sorted(touched - set(allowed_counties)))
+            mine = "、".join(sorted(allowed_counties)) or "无"
+            problems.add("", None, "", other, f"工作簿涉及县级区划代码 {other}，超出本账号可导入的范围（{mine}）")
         if problems.errors:
-            return ImportResult(False, problems, db_path=db)
+            return ImportResult(False, problems, db_path=db, counties=sorted(touched))
         per_county = replaced_years(parsed, existing)
         replaced = sorted(set().union(*per_county.values())) if per_county else []
-        touched = {c for p in parsed.values() for c in p.frame[COUNTY_COL].dropna()}
         result = {}
 
         def work(con):
@@ -365,7 +373,7 @@ def import_tables(
         backup = stage_and_swap(db, work, fresh=fresh, progress=progress, counties=touched)
         history.after_swap(db, backup, user=user, action=action, detail=_audit_detail(file_name, sha, result, note))
         progress(1.0, "导入完成")
-        return ImportResult(True, problems, result, db, backup)
+        return ImportResult(True, problems, result, db, backup, sorted(touched))
 
 
 def read_or_problems(path: Path) -> tuple[list[RawTable], Problems]:
@@ -448,6 +456,7 @@ def update_task(
     on: dt.date | None = None,
     town_code: str = "",
     county: str = "",
+    allowed_counties: set[str] | None = None,
 ) -> ImportResult:
     """Record one qualitative task's status (for the city, or for one town when town_code is
     given): a one-row 任务进展 table through the importer, so it is validated, swapped in
@@ -467,6 +476,7 @@ def update_task(
         file_name=TASK_FORM_NAME,
         action="task_update",
         note=change,
+        allowed_counties=allowed_counties,
     )
 
 

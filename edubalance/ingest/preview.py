@@ -47,6 +47,7 @@ class Preview:
     cv_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     verdict_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     seconds: float = 0.0
+    counties: list[str] = field(default_factory=list)  # the 6-digit counties the workbook touches
 
     @property
     def ok(self) -> bool:
@@ -249,7 +250,7 @@ def _verdict_changes(old_con, new_con, county=None, known=None) -> pd.DataFrame:
 def _compare(pv: Preview, parsed, existing: Existing, old_con, new_con) -> None:
     """What changes, county by county (the named queries answer for one county at a time);
     each table gets the county as its last column."""
-    touched = sorted({c for p in parsed.values() for c in p.frame[COUNTY_COL].dropna()}) or [None]
+    touched = pv.counties or [None]
     known = existing.counties
     parts: dict[str, list] = {k: [] for k in ("added", "closed", "renamed", "moves", "cv", "verdicts")}
     for county in touched:
@@ -285,6 +286,7 @@ def preview_tables(tables: list[RawTable], db: Path, replace_years: bool = False
         return Preview(problems, sha)
     parsed, problems = validate(tables, existing, replace_years=replace_years)
     pv = Preview(problems, sha)
+    pv.counties = sorted({c for p in parsed.values() if COUNTY_COL in p.frame for c in p.frame[COUNTY_COL].dropna()})
     if problems.errors:
         pv.seconds = time.perf_counter() - start
         return pv

@@ -110,11 +110,12 @@ class Problems:
         df = pd.DataFrame([asdict(p) for p in items], columns=[*cols, "county"])
         out = df[list(cols)].rename(columns=cols)
         if several:
-            out.insert(0, COUNTY_HEADER, [county_label(c) if c else "（全工作簿）" for c in df["county"]])
+            out.insert(0, COUNTY_HEADER, [county_label(c) if c else NO_COUNTY for c in df["county"]])
         return out
 
 
 COUNTY_HEADER = "县（市、区）"
+NO_COUNTY = "未归属具体县"  # file-level problems, and rows whose county could not be told
 
 
 def county_label(code: str) -> str:
@@ -126,5 +127,5 @@ def county_label(code: str) -> str:
 def county_heading(county: str, items: list[Problem]) -> str:
     errors = sum(1 for p in items if p.severity == ERROR)
     warnings = sum(1 for p in items if p.severity == WARNING)
-    where = county_label(county) if county else "全工作簿"
+    where = county_label(county) if county else NO_COUNTY
     return f"{where}：{errors} 个错误、{warnings} 个疑点"

@@ -42,6 +42,9 @@ LOG_COLUMNS = [
     "note",
     "counties",
 ]
+# Data tables outside the workbook schema that a version carries and a restore brings back:
+# an administrator's uploaded plan (plan_targets, ingest/plans.py). Copied when present.
+EXTRA_DATA_TABLES = ("plan_targets",)
 # Columns a history file may lack because it was written before they existed: read as NULL.
 LATER_COLUMNS = {"counties": "VARCHAR"}
 STAMP = history.STAMP
@@ -104,6 +107,9 @@ def read_candidate(path: Path) -> tuple[dict[str, object], object, list[str]]:
                 for c in sheet.columns
             )
             tables[sheet.key] = con.sql(f'SELECT {cols} FROM "{sheet.key}"').to_arrow_table()
+        for extra in EXTRA_DATA_TABLES:
+            if extra in base:
+                tables[extra] = con.sql(f'SELECT * FROM "{extra}"').to_arrow_table()
         log_cols = columns.get("import_log", {})
         if "import_log" in base and all(c in log_cols for c in LOG_COLUMNS if c not in LATER_COLUMNS):
             log = con.execute(f"SELECT {_log_select(log_cols)} FROM import_log ORDER BY id").df()
@@ -156,9 +162,13 @@ def restore_backup(
         candidate_log = log if log is not None else pd.DataFrame(columns=LOG_COLUMNS)
 
         def work(con):
+            present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
             for key, rows_of_table in tables.items():
                 con.register("candidate_rows", rows_of_table)
-                con.execute(f'INSERT INTO "{key}" BY NAME SELECT * FROM candidate_rows')
+                if key in present:
+                    con.execute(f'INSERT INTO "{key}" BY NAME SELECT * FROM candidate_rows')
+                else:  # an extra table the derived SQL creates later (CREATE TABLE IF NOT EXISTS)
+                    con.execute(f'CREATE TABLE "{key}" AS SELECT * FROM candidate_rows')
                 con.unregister("candidate_rows")
             # The log is an audit trail, not data: the version's own entries, then the entries
             # made after it (the changes being undone), then the restore itself.

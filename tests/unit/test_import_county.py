@@ -16,7 +16,7 @@ import pytest
 from edubalance.ingest import importer
 from edubalance.ingest.county_checks import NEEDS_COUNTY, NEEDS_COUNTY_DB
 from edubalance.ingest.importer import import_tables, update_task
-from edubalance.ingest.problems import COUNTY_HEADER
+from edubalance.ingest.problems import COUNTY_HEADER, NO_COUNTY
 from edubalance.ingest.reading import tables_from_frames
 from edubalance.store.history import sha256_of
 from tests.support import two_counties
@@ -145,8 +145,8 @@ def test_a_multi_county_workbook_needs_the_county_on_each_city_row(tmp_path):
     assert by[("学校", 2)] == ENPING and by[("学校", len(frames["学校"]) + 1)] == TAISHAN
     table = result.problems.frame()
     assert table.columns[0] == COUNTY_HEADER
-    assert table[COUNTY_HEADER].tolist()[:n] == ["（全工作簿）"] * n  # the county-less rows first
-    assert set(table[COUNTY_HEADER]) == {"（全工作簿）", "440785 恩平市", "440781 台山市"}
+    assert table[COUNTY_HEADER].tolist()[:n] == [NO_COUNTY] * n  # the county-less rows first
+    assert set(table[COUNTY_HEADER]) == {NO_COUNTY, "440785 恩平市", "440781 台山市"}
     lines = result.problems.report_lines()
     assert "== 440785 恩平市：1 个错误、0 个疑点 ==" in lines and "== 440781 台山市：1 个错误、0 个疑点 ==" in lines
 
@@ -287,7 +287,7 @@ def test_the_preview_of_a_new_county_adds_its_years_and_replaces_none(demo_db, t
     assert pv.ok, [p.line() for p in pv.problems.errors]
     assert pv.years_added == {"学校年度": [2025, 2026], "市级年度": [2025, 2026]} and pv.years_replaced == {}
     assert sorted(pv.schools_added["school_id"]) == sorted(enping_frames()["学校"]["学校标识码"])
-    assert set(pv.schools_added["county"]) == {ENPING}
+    assert set(pv.schools_added["county"]) == {ENPING} and pv.counties == [ENPING]
     assert "新增学校 6 所" in "\n".join(summary_lines(pv))
     assert sha256_of(db) == before
 
@@ -358,6 +358,11 @@ def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_pa
     for table in ("city_facts", "task_progress", "researchers"):
         con.execute(f"ALTER TABLE {table} DROP COLUMN county")
     con.execute("ALTER TABLE import_log DROP COLUMN counties")
+    # an uploaded plan (the shape ingest/plans.py writes: county, the targets.csv columns, ord)
+    columns = "target_id,group_zh,plan_clause,wording,indicator_key,scope,comparator,goal,unit,deadline,"
+    columns += "baseline_year,kind,owner,deadline_note,owner_note,measure_note,round_ends"
+    cells = ", ".join(f"'T1' AS {c}" if c == "target_id" else f"NULL::VARCHAR AS {c}" for c in columns.split(","))
+    con.execute(f"CREATE OR REPLACE TABLE plan_targets AS SELECT '440783' AS county, {cells}, 0 AS ord")
     con.close()
     result = restore_backup(db, old, user="测试", allow_unverified=True)
     assert result.ok, [p.line() for p in result.problems.errors]
@@ -366,3 +371,45 @@ def test_restoring_a_version_from_before_the_county_column(two_county_db, tmp_pa
     log = _rows(db, "SELECT action, counties FROM import_log ORDER BY id DESC LIMIT 1")
     assert log.values.tolist() == [["restore", KAIPING]]
     assert set(_rows(db, "SELECT DISTINCT substr(town_code, 1, 6) AS c FROM d_segments")["c"]) == {KAIPING}
+    assert _rows(db, "SELECT county, target_id FROM plan_targets").values.tolist() == [[KAIPING, "T1"]]
+
+
+def test_an_import_limited_to_one_county_refuses_a_workbook_touching_another(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    before = sha256_of(db)
+    refused = import_enping(db, replace_years=True, allowed_counties={KAIPING})
+    assert not refused.ok and refused.counties == [ENPING]
+    assert [p.reason for p in refused.problems.errors] == [
+        "工作簿涉及县级区划代码 440785，超出本账号可导入的范围（440783）"
+    ]
+    # 学校年度 rows name no county themselves: their schools do
+    rows = enping_frames(years=(2025,))["学校年度"]
+    refused = import_tables(tables_from_frames({"学校年度": rows}), db, replace_years=True, allowed_counties={KAIPING})
+    assert not refused.ok and refused.counties == [ENPING]
+    task = update_task(db, "Q1", "推进中", user="测试", county=ENPING, allowed_counties={KAIPING})
+    assert not task.ok
+    assert sha256_of(db) == before
+    allowed = import_enping(db, replace_years=True, allowed_counties={ENPING})
+    assert allowed.ok and allowed.counties == [ENPING]
+
+
+def test_cli_import_refuses_a_clash_per_county_and_replaces_with_the_flag(two_county_db, tmp_path):
+    db = _copy(two_county_db, tmp_path)
+    book = tmp_path / "enping.xlsx"
+    write_xlsx(enping_frames(years=(2026,)), book)
+    cmd = [sys.executable, "-m", "edubalance", "import", str(book), "--db", str(db)]
+    before = sha256_of(db)
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1 and "数据库中 440785 恩平市已有 2026 学年的数据" in out.stdout
+    assert sha256_of(db) == before
+    out = subprocess.run([*cmd, "--replace-years"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"已导入 {db}（440785 恩平市）：" in out.stdout
+
+
+def test_city_rows_without_any_town_cannot_tell_their_county(tmp_path):
+    from edubalance.ingest.county_checks import NO_COUNTY_AT_ALL
+
+    facts = frame("city_facts", [{"year": 2025, "key": "pop_age3_5", "value": 5}])
+    result = import_tables(tables_from_frames({"市级年度": facts}), tmp_path / "empty.duckdb")
+    assert [(p.row, p.column, p.reason) for p in result.problems.errors] == [(2, "县级区划代码", NO_COUNTY_AT_ALL)]
