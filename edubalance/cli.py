@@ -16,6 +16,7 @@ import duckdb
 from edubalance.access import accounts, auth
 from edubalance.access.accounts import os_user
 from edubalance.access.auth import set_password_cli
+from edubalance.ingest import plans
 from edubalance.ingest.build import build_database
 from edubalance.ingest.checking import check_workbook
 from edubalance.ingest.importer import database_problem, import_file, read_or_problems
@@ -177,8 +178,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    from edubalance.ingest import plans  # why here: only this command needs the plan checks
-
     db = db_path(args.db)
     if not Path(args.file).is_file():
         print(f"找不到文件：{args.file}", file=sys.stderr)

@@ -7,8 +7,12 @@
 -- columns: target_id, group_zh, plan_clause, wording, indicator_key, scope, comparator, goal,
 --          unit, deadline, baseline_year, kind, owner, deadline_note, owner_note, measure_note,
 --          round_ends, plan_set (own | common), source (upload | file | common)
-WITH ref_targets AS NOT MATERIALIZED (SELECT * FROM ref_targets WHERE county = $county),
-plan_targets AS NOT MATERIALIZED (SELECT * FROM plan_targets WHERE county = $county)
+WITH ref_targets AS NOT MATERIALIZED (
+    SELECT * FROM ref_targets WHERE county = $county
+),
+plan_targets AS NOT MATERIALIZED (
+    SELECT * FROM plan_targets WHERE county = $county
+)
 SELECT t.* EXCLUDE (county, plan_set, ord), t.plan_set,
        CASE WHEN t.plan_set = 'common' THEN 'common'
             WHEN EXISTS (SELECT 1 FROM plan_targets) THEN 'upload'

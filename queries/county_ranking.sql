@@ -5,7 +5,7 @@
 --          ascending; lower is better). Each county's figures are its latest school year up
 --          to $year. A county's own plan never enters the ranking.
 -- param: year int 学年（起始年）：取该学年及以前最近一个有数值的学年
--- param: scope text 范围：空为全部县（市、区），或区划代码前缀（如 44、4407、440783）
+-- param: scope text optional 范围：省略或空=全部县（市、区）；否则区划代码前缀（如 44、4407、440783）
 -- columns: rank, county, county_name, city, city_name, targets_met, targets_with_data,
 --          targets, cv_year, cvs_within_cap, cvs, worst_cv_ratio, worst_stage, worst_indicator,
 --          worst_indicator_name

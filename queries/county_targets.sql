@@ -7,7 +7,7 @@
 --          figure. The figures are v_common_values', the same targets_status shows a county
 --          without its own plan; each county's own plan is judged on its own pages only.
 -- param: year int 学年（起始年）：取该学年及以前最近一个有数值的学年
--- param: scope text 范围：空为全部县（市、区），或区划代码前缀（如 44、4407、440783）
+-- param: scope text optional 范围：省略或空=全部县（市、区）；否则区划代码前缀（如 44、4407、440783）
 -- columns: county, county_name, city, city_name, target_id, wording, indicator_key,
 --          target_scope (city | school), comparator, goal, unit, value_year, value (the
 --          county's figure; for a school target the share of schools meeting the goal),

@@ -41,21 +41,43 @@
 --          column's deadline, so the word is a final verdict, not a projection)
 WITH
 -- This county's rows only (NOT MATERIALIZED: the year filters below still reach the views).
-towns AS NOT MATERIALIZED (SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county),
-schools AS NOT MATERIALIZED (SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county),
-school_years AS NOT MATERIALIZED (SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)),
-principals AS NOT MATERIALIZED (SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)),
+towns AS NOT MATERIALIZED (
+    SELECT * FROM towns WHERE substr(town_code, 1, 6) = $county
+),
+schools AS NOT MATERIALIZED (
+    SELECT * FROM schools WHERE substr(town_code, 1, 6) = $county
+),
+school_years AS NOT MATERIALIZED (
+    SELECT * FROM school_years WHERE school_id IN (SELECT school_id FROM schools)
+),
+principals AS NOT MATERIALIZED (
+    SELECT * FROM principals WHERE school_id IN (SELECT school_id FROM schools)
+),
 designations AS NOT MATERIALIZED (
     SELECT * FROM designations
     WHERE substr(town_code, 1, 6) = $county OR school_id IN (SELECT school_id FROM schools)
 ),
-city_facts AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county),
-researchers AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM researchers WHERE county = $county),
-task_progress AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county),
-v_segments AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county),
-v_balance_values AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county),
-v_common_values AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM v_common_values WHERE county = $county),
-ref_targets AS NOT MATERIALIZED (SELECT * EXCLUDE (county) FROM ref_targets WHERE county = $county),
+city_facts AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM city_facts WHERE county = $county
+),
+researchers AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM researchers WHERE county = $county
+),
+task_progress AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM task_progress WHERE county = $county
+),
+v_segments AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_segments WHERE county = $county
+),
+v_balance_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_balance_values WHERE county = $county
+),
+v_common_values AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM v_common_values WHERE county = $county
+),
+ref_targets AS NOT MATERIALIZED (
+    SELECT * EXCLUDE (county) FROM ref_targets WHERE county = $county
+),
 county AS (
     SELECT coalesce(min(substr(town_code, 1, 6)), '') AS code FROM towns
 ),

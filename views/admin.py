@@ -198,6 +198,8 @@ with tab_import:
                         progress=lambda fraction, text: bar.progress(fraction, text=text),
                         # refuse if the database changed since the preview the admin saw
                         expect_sha=shown[2] if shown and shown[:2] == (upload.sha, replace) else "（未预览）",
+                        # the importer checks the binding again on every row's county
+                        allowed_counties={account.county} if account.county else None,
                     )
                     if result.ok:
                         status.update(label="导入完成", state="complete")
@@ -380,6 +382,7 @@ def _tasks(task_county: str) -> None:
                 owner=owner.strip(),
                 previous=now_status,
                 county=task_county,
+                allowed_counties={account.county} if account.county else None,
             )
             if result.ok:
                 _changed(f"已更新任务 {target}：{now_status or '（无记录）'} → {status}。")

@@ -22,7 +22,7 @@ SOURCE_ZH = registry.PLAN_SOURCES
 
 def _county_label(row) -> str:
     name = row["county_name"] if isinstance(row["county_name"], str) and row["county_name"] else "（名称未知）"
-    return f"{row['county']} {name}：{SOURCE_ZH.get(row['source'], row['source'])}，{row['targets']} 项"
+    return f"{row['county']} {name}"
 
 
 def render_plan_upload(account) -> None:
@@ -35,24 +35,15 @@ def render_plan_upload(account) -> None:
         "优质均衡差异系数上限与“6项达标”规则、班额与校额、学前普及普惠 85%/80%/50%）判定。"
         "上传的登记表表头与 targets.csv 相同（可加“县级区划代码”列），只替换所选县的方案，其他县不变。"
     )
-    sources = data.query("county_plans", scope="")
-    if sources.empty:
+    counties = data.query("county_list", scope="")
+    if counties.empty:
         st.info("数据库中还没有县（市、区）的数据；导入数据后再上传方案。")
         return
-    widgets.table(
-        sources.assign(source=sources["source"].map(lambda s: SOURCE_ZH.get(s, s))).rename(
-            columns={
-                "county": "县级区划代码",
-                "county_name": "县（市、区）",
-                "source": "方案来源",
-                "targets": "目标与任务（项）",
-                "quantitative": "定量目标",
-                "qualitative": "定性任务",
-            }
-        ),
-        "方案来源",
-        key="plan_sources",
-    )
+    labels = {r["county"]: _county_label(r) for _, r in counties.iterrows()}
+    county = st.selectbox("县（市、区）", list(labels), format_func=labels.get, key="plan_county")
+    plan = data.query("county_plan", county=county)
+    source = plan["source"].iloc[0] if len(plan) else "common"
+    st.caption(f"当前方案来源：{SOURCE_ZH[source]}，共 {len(plan)} 项目标与任务。")
     st.download_button(
         "下载登记表样例（通用目标 G1—G7，表头同 targets.csv）",
         registry.common_targets().to_csv(index=False).encode("utf-8-sig"),
@@ -60,9 +51,7 @@ def render_plan_upload(account) -> None:
         mime="text/csv",
         key="plan_sample",
     )
-    labels = {r["county"]: _county_label(r) for _, r in sources.iterrows()}
     with st.form("plan_upload", clear_on_submit=False):
-        county = st.selectbox("县（市、区）", list(labels), format_func=labels.get, key="plan_county")
         upload = st.file_uploader("方案目标登记表（CSV 或 Excel）", type=["csv", "xlsx", "xls"], key="plan_file")
         submitted = st.form_submit_button("校验并替换该县方案", type="primary")
     if not submitted:

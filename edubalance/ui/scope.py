@@ -8,7 +8,10 @@ A value is used only when it is one of the counties (or their cities) in the dat
 
 With one county in the database there is nothing to choose: no widget, nothing written to the
 URL, and ``county()`` is that county. Every county page starts with ``require_county()``; the
-county comparison page (县域对比) calls ``select()`` and reads ``prefix()``.
+county comparison page (县域对比) and the 总览 of a city or the province call ``select()`` and
+read ``area_prefix()`` (the city, or '' for the province) for the ``county_*`` queries.
+The state itself (county list, URL and session) is resolved in ``ui.data``, whose queries need
+it; this module holds the widgets.
 """
 
 from __future__ import annotations

@@ -133,3 +133,21 @@ def test_city_overview_lists_the_lagging_counties_worst_first(two):
     assert all(f"county={c}" in link for link, c in zip(links, lag["county"]))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["县（市、区）"] == "2"
+
+
+def test_a_county_page_shows_that_countys_figures(two):
+    """ui.data adds the scope's county to every query: 恩平's 差异系数 are the hand-computed
+    oracle (equipment 1/3, degree teachers √.4/4), Kaiping's are others."""
+    from tests.support.two_counties import DEGREE_CV, EQUIPMENT_CV
+
+    def primary_cv(county):
+        at = render_page("views/balance.py", county=county, year="2025")
+        table = next(d.value for d in at.dataframe if "差异系数" in d.value.columns and "学段" in d.value.columns)
+        assert set(table["学年"]) == {2025}
+        return table[table["学段"] == "小学"].set_index("指标")["差异系数"]
+
+    enping = primary_cv(ENPING)
+    assert enping["生均教学仪器设备值"] == pytest.approx(EQUIPMENT_CV, abs=1e-12)
+    assert enping["每百名学生拥有高于规定学历教师数"] == pytest.approx(DEGREE_CV, abs=1e-12)
+    assert len(enping) == 5  # no 骨干教师 or 体育艺术教师 in the fixture: those two CVs are undefined
+    assert primary_cv(KAIPING)["生均教学仪器设备值"] != pytest.approx(EQUIPMENT_CV, abs=1e-6)
