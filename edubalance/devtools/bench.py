@@ -34,6 +34,7 @@ import math
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +50,7 @@ from edubalance.ingest.build import build_database
 from edubalance.ingest.importer import import_tables
 from edubalance.ingest.reading import tables_from_frames
 from edubalance.store import db as dbmod
+from edubalance.store.paths import ROOT
 
 BENCH_STAGES = ("小学", "初中")
 QUERY_PARAMS = {"year", "stage", "county"}  # the per-county set: one county's pages' queries
@@ -223,6 +225,44 @@ def time_query_set(
     }
 
 
+def query_figures(db: Path, county: str, runs: int) -> dict:
+    """Equality checks and timings of the province-wide set and of one county's set."""
+    base = load_base(db)
+    year = latest_year(db, county)
+    res = {
+        "year": year,
+        "equality_checked": check_equivalence(db, base, year, province=True),
+        "county_equality_checked": check_equivalence(db, base, year, county=county),
+        "equality_ok": True,
+    }
+    res.update(time_query_set(db, base, year, runs, province=True))
+    one = time_query_set(db, base, year, runs, county=county, everything=False)
+    res["county_query_set"] = one["query_set"]
+    res["county_query_set_duckdb_median_s"] = one["query_set_duckdb_median_s"]
+    res["county_query_set_pandas_median_s"] = one["query_set_pandas_median_s"]
+    res["county_query_set_ratio"] = one["query_set_pandas_over_duckdb_ratio"]
+    return res
+
+
+def query_figures_in_child(db: Path, county: str, runs: int) -> dict:
+    """``query_figures`` in a fresh Python process, so that neither side's timing depends on
+    the 1.3–1.5 GiB heap the generator and the bulk import leave in the bench's own process:
+    both start from a clean process, as the app's does. A failed equality check fails the
+    child and the bench."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from edubalance.devtools.bench import query_figures, _jsonable\n"
+        "print(json.dumps(_jsonable(query_figures(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(db), county, str(runs)], cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise RuntimeError("查询集子进程失败：\n" + out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def mid_county(db: Path) -> str:
     """The county of median school count (ties by adcode): the per-county figures' county."""
     con = dbmod.connect(db)
@@ -325,22 +365,8 @@ def run(
             res.update(build_province(target, counties))
             county = county or mid_county(target)
             res["county"] = county
-            log("DuckDB 与 pandas 结果比对（全省各县、单县）……")
-            base = load_base(target)
-            year = latest_year(target, county)
-            res["year"] = year
-            res["equality_checked"] = check_equivalence(target, base, year, province=True)
-            res["county_equality_checked"] = check_equivalence(target, base, year, county=county)
-            res["equality_ok"] = True
-            log(f"全省查询集计时（{runs} 次取中位数）……")
-            res.update(time_query_set(target, base, year, runs, province=True))
-            log(f"单县查询集计时（{county}）……")
-            one = time_query_set(target, base, year, runs, county=county, everything=False)
-            res["county_query_set"] = one["query_set"]
-            res["county_query_set_duckdb_median_s"] = one["query_set_duckdb_median_s"]
-            res["county_query_set_pandas_median_s"] = one["query_set_pandas_median_s"]
-            res["county_query_set_ratio"] = one["query_set_pandas_over_duckdb_ratio"]
-            del base
+            log("DuckDB 与 pandas 结果比对、查询集计时（全省各县、单县；子进程）……")
+            res.update(query_figures_in_child(target, county, runs))
             if memory:
                 log("启动服务器，在 Chromium 中逐页首次加载，测量峰值内存……")
                 res.update(server_memory(target, county, port=_port()))

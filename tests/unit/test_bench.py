@@ -178,16 +178,16 @@ def test_the_comparison_notices_a_difference(small_province):
         )
 
 
-def test_query_set_timing_reports_a_ratio(small_province):
+def test_query_figures_in_a_child_process_report_both_ratios(small_province):
     db, _ = small_province
-    base = twins.load_base(db)
-    res = bench.time_query_set(
-        db, base, bench.latest_year(db, bench.mid_county(db)), runs=1, province=True, everything=False
-    )
+    county = bench.mid_county(db)
+    res = bench.query_figures_in_child(db, county, runs=1)
+    assert res["equality_ok"] and res["year"] == 2026
     assert res["query_set_duckdb_median_s"] > 0 and res["query_set_pandas_median_s"] > 0
-    assert np.isfinite(res["query_set_pandas_over_duckdb_ratio"])
+    assert np.isfinite(res["query_set_pandas_over_duckdb_ratio"]) and np.isfinite(res["county_query_set_ratio"])
     assert set(res["query_set"]) <= set(res["per_query"])
     assert all(q.startswith("county_") for q in res["query_set"])
+    assert all(f"county={county}" in q for q in res["county_query_set"])
 
 
 def test_goals_follow_the_issue_bars():
