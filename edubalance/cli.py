@@ -360,7 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--scale", choices=["kaiping", "province"], default="province")
     p.add_argument("--json", action="store_true", help="以 JSON 输出各项数值")
-    p.add_argument("--counties", type=int, default=120, help="省级规模的县数（默认 120）")
+    p.add_argument(
+        "--counties", type=int, default=122, help="省级规模取广东前 N 个县级区划（默认全部 122 个；至少 2 个）"
+    )
+    p.add_argument("--county", help="单县计时所用的县（6位区划代码；默认学校数居中的县）")
     p.add_argument("--runs", type=int, default=5, help="查询集计时次数（取中位数）")
     p.add_argument("--no-pages", action="store_true", help="不做页面计时")
     p.add_argument("--no-memory", action="store_true", help="不测服务器内存")

