@@ -228,7 +228,11 @@ def test_task_form_in_a_two_county_database_needs_the_county(two_county_db, tmp_
     db = _copy(two_county_db, tmp_path)
     refused = update_task(db, "Q1", "推进中", user="测试")
     assert [p.reason for p in refused.problems.errors] == [NEEDS_COUNTY_DB]
-    assert update_task(db, "Q1", "推进中", user="测试", county=ENPING).ok
+    # Q1 is a task of Kaiping's plan; 恩平 has no plan of its own, so only G1—G7
+    unknown = update_task(db, "Q1", "推进中", user="测试", county=ENPING)
+    assert [p.reason[:14] for p in unknown.problems.errors] == ["目标登记表中没有这个任务编号"]
+    assert "尚无本县方案目标登记表" in unknown.problems.errors[0].reason
+    assert update_task(db, "Q1", "推进中", user="测试", county=KAIPING).ok
     town = update_task(db, "Q1", "已完成", user="测试", town_code=KAIPING + "001000")  # the town says which
     assert town.ok
     rows = _rows(
@@ -236,7 +240,7 @@ def test_task_form_in_a_two_county_database_needs_the_county(two_county_db, tmp_
     )
     assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
         [KAIPING, KAIPING + "001000", "已完成"],
-        [ENPING, None, "推进中"],
+        [KAIPING, None, "推进中"],
     ]
 
 

@@ -184,7 +184,7 @@ def test_query_csv_on_the_command_line_stays_raw(tmp_path):
     ).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     # Machine output: the name exactly as stored, no ' prefix (documented in README and cli.py).
-    assert TOWN_NAMES["990101102000"] in [r["town_name"] for r in rows]
+    assert TOWN_NAMES["440783102000"] in [r["town_name"] for r in rows]
 
 
 # --- Excel ------------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ def test_workbook_of_tables_writes_hostile_names_as_text(tmp_path):
                     found[c.value] = ws.title
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
     assert SCHOOL_NAMES[2] in found  # the =HYPERLINK school
-    assert TOWN_NAMES["990101102000"] in found
+    assert TOWN_NAMES["440783102000"] in found
     # Numbers stay numbers: the towns sheet's student counts are numeric cells.
     numeric = [c for ws in wb.worksheets for row in ws.iter_rows(min_row=3) for c in row if c.data_type == "n"]
     assert len(numeric) > 50
@@ -361,7 +361,7 @@ def test_deck_chart_workbooks_hold_hostile_names_as_text():
     chart = content.ChartSpec(
         source="town_gaps|year=2025",
         title="各镇街",
-        categories=[TOWN_NAMES["990101102000"], TOWN_NAMES["990101001000"]],
+        categories=[TOWN_NAMES["440783102000"], TOWN_NAMES["440783001000"]],
         series={'=HYPERLINK("http://evil.example","s")': [1.5, -2.0]},
     )
     deck = export_pptx.render_pptx([content.Section(key="t", title="镇街", charts=[chart])], ctx).data
@@ -369,6 +369,6 @@ def test_deck_chart_workbooks_hold_hostile_names_as_text():
         embedded = [n for n in z.namelist() if n.endswith(".xlsx")]
         assert len(embedded) == 1
         rows = _cells(z.read(embedded[0]))
-    _assert_text_cell(rows[1][0], TOWN_NAMES["990101102000"])
+    _assert_text_cell(rows[1][0], TOWN_NAMES["440783102000"])
     _assert_text_cell(rows[0][1], '=HYPERLINK("http://evil.example","s")')
     assert [rows[1][1].value, rows[2][1].value] == [1.5, -2.0]
