@@ -62,9 +62,10 @@ def derive(con: duckdb.DuckDBPyConnection, counties: Iterable[str] | None = None
     the database. Every writer calls it last, so derived rows never lag the data.
 
     ``counties``: the 6-digit county codes whose data changed (an import). None rebuilds
-    everything; otherwise d_segments and d_indicator_values are rebuilt for those counties
-    only (their rows deleted, then inserted from the source views), which keeps importing one
-    county into a province database fast. The other counties' rows are not touched.
+    everything; otherwise the derived tables (d_segments, d_indicator_values,
+    d_common_values, d_common_status) are rebuilt for those counties only (their rows
+    deleted, then inserted from the source views), which keeps importing one county into a
+    province database fast. The other counties' rows are not touched.
     """
     partial = None if counties is None else sorted({str(c) for c in counties})
     if partial is not None and not _has_county_tables(con):
@@ -118,9 +119,10 @@ def _has_county_tables(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every table the partial rebuild writes exists with its county column."""
     rows = con.execute(
         "SELECT table_name FROM duckdb_columns() WHERE database_name = current_database()"
-        " AND table_name IN ('d_segments', 'd_indicator_values') AND column_name = 'county'"
+        " AND table_name IN ('d_segments', 'd_indicator_values', 'd_common_values', 'd_common_status')"
+        " AND column_name = 'county'"
     ).fetchall()
-    return len(rows) == 2
+    return len(rows) == 4
 
 
 def _name_counties(con: duckdb.DuckDBPyConnection) -> None:

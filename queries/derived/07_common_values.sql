@@ -17,13 +17,14 @@
 --              not no value; without 市级年度 pop_age3_5 there is no G5 value).
 --          Which target measures what is the registry's indicator_key (ref_plan_files,
 --          plan_set 'common'); thresholds come from ref_standards.
--- creates: v_common_values (view: county, year, target_id, scope_code, scope_name, value,
---          indicator_key),
---          v_common_status (view: county, year, target_id, units, units_met, value)
+-- creates: v_common_values (view of the table d_common_values, from v_common_values_src:
+--          county, year, target_id, scope_code, scope_name, value, indicator_key),
+--          v_common_status (view of the table d_common_status, from v_common_status_src:
+--          county, year, target_id, units, units_met, value)
 -- reads:   v_county_cv, v_balance_values, v_segments, schools, city_facts, ref_standards,
 --          ref_plan_files (the derived views' county column, so a county's query prunes the
 --          others' row groups)
-CREATE OR REPLACE VIEW v_common_values AS
+CREATE OR REPLACE VIEW v_common_values_src AS
 WITH cv_count AS (
     SELECT county, year, 'cv_within_cap_count' AS key, county AS scope_code, '全市' AS scope_name,
            (count(*) FILTER (WHERE passed))::DOUBLE AS value
@@ -113,11 +114,18 @@ SELECT m.county, m.year, f.target_id, m.scope_code, m.scope_name, m.value, m.key
 FROM measured AS m
 JOIN ref_plan_files AS f ON f.plan_set = 'common' AND f.indicator_key = m.key;
 
+-- Stored (rebuilt per imported county like d_segments): 县域对比 reads every county's values,
+-- a county page its own; measuring them at each read cost most of those pages' time.
+CREATE OR REPLACE TABLE d_common_values AS
+SELECT * FROM v_common_values_src ORDER BY county, year, target_id, scope_code;
+
+CREATE OR REPLACE VIEW v_common_values AS SELECT * FROM d_common_values;
+
 -- Per county, year and common target: the units with a value, those meeting the goal (the
 -- registry's comparator and goal, with targets_status's 1e-9 tolerance), and the county's
 -- figure: the value itself for a city target, the share of units meeting the goal for a
 -- school target. county_targets and county_ranking read it.
-CREATE OR REPLACE VIEW v_common_status AS
+CREATE OR REPLACE VIEW v_common_status_src AS
 WITH goals AS (
     SELECT target_id, scope, TRY_CAST(goal AS DOUBLE) AS goal,
            CASE comparator WHEN '<=' THEN -1.0 ELSE 1.0 END AS sgn
@@ -133,3 +141,8 @@ FROM v_common_values AS v
 JOIN goals AS g USING (target_id)
 WHERE v.value IS NOT NULL
 GROUP BY v.county, v.year, v.target_id;
+
+CREATE OR REPLACE TABLE d_common_status AS
+SELECT * FROM v_common_status_src ORDER BY county, year, target_id;
+
+CREATE OR REPLACE VIEW v_common_status AS SELECT * FROM d_common_status;

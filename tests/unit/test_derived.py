@@ -163,11 +163,12 @@ def _add_county(con, code: str) -> None:
 
 def _derived(con) -> dict[str, pd.DataFrame]:
     out = {}
-    for table in ("d_segments", "d_indicator_values"):
+    for table in ("d_segments", "d_indicator_values", "d_common_values", "d_common_status"):
         df = con.execute(f"SELECT * FROM {table}").df()
-        out[table] = df.sort_values(
-            ["county", "year", "stage", "school_id"] + (["indicator"] if "indicator" in df else [])
-        )
+        keys = ["county", "year"] + [
+            k for k in ("stage", "school_id", "indicator", "target_id", "scope_code") if k in df
+        ]
+        out[table] = df.sort_values(keys)
         out[table] = out[table].reset_index(drop=True)
     return out
 
