@@ -15,13 +15,14 @@ WITH counties AS (
 latest AS (
     SELECT county, target_id, max(year) AS year
     FROM v_common_status
-    WHERE year <= $year AND starts_with(county, $scope)
+    WHERE year <= $year AND starts_with(county, $scope) AND units > 0
     GROUP BY county, target_id
 ),
 verdicts AS (
     SELECT s.county,
-           count(*) FILTER (WHERE s.units > 0 AND s.units_met = s.units) AS targets_met,
-           count(*) FILTER (WHERE s.units > 0) AS targets_with_data
+           -- county_targets' verdicts: 已达标, and 已达标 or 未达标 (not 数据不足)
+           count(*) FILTER (WHERE s.units_met = s.units AND s.units_unknown = 0) AS targets_met,
+           count(*) FILTER (WHERE s.units_met < s.units OR s.units_unknown = 0) AS targets_with_data
     FROM latest AS l
     JOIN v_common_status AS s USING (county, target_id, year)
     GROUP BY s.county

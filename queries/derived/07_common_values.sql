@@ -20,14 +20,26 @@
 -- creates: v_common_values (view of the table d_common_values, from v_common_values_src:
 --          county, year, target_id, scope_code, scope_name, value, indicator_key),
 --          v_common_status (view of the table d_common_status, from v_common_status_src:
---          county, year, target_id, units, units_met, value)
+--          county, year, target_id, units, units_met, value, units_unknown)
 -- reads:   v_county_cv, v_balance_values, v_segments, schools, city_facts, ref_standards,
 --          ref_plan_files (the derived views' county column, so a county's query prunes the
 --          others' row groups)
 CREATE OR REPLACE VIEW v_common_values_src AS
-WITH cv_count AS (
+WITH
+-- The resource indicators assessed per stage (7 each for 小学 and 初中 in the registry).
+balance_set AS (
+    SELECT s.scope AS stage, count(*) AS n
+    FROM ref_standards AS s
+    JOIN ref_indicators AS i ON i.key = s.indicator_key
+    WHERE i.group_zh = '义务教育优质均衡（资源配置）' AND s.comparator = '>=' AND s.scope IN ('小学', '初中')
+    GROUP BY s.scope
+),
+-- A county whose workbook lacks some indicators has fewer CVs than the set: it fails only when
+-- a CV it has exceeds the cap; otherwise the count is unknown (no value: 数据不足), never a miss.
+cv_count AS (
     SELECT county, year, 'cv_within_cap_count' AS key, county AS scope_code, '全市' AS scope_name,
-           (count(*) FILTER (WHERE passed))::DOUBLE AS value
+           CASE WHEN count(*) FILTER (WHERE NOT passed) > 0 OR count(*) >= (SELECT sum(n) FROM balance_set)
+                THEN (count(*) FILTER (WHERE passed))::DOUBLE END AS value
     FROM v_county_cv
     GROUP BY county, year
 ),
@@ -38,6 +50,8 @@ seg_rule AS (
     FROM v_balance_values AS b
     GROUP BY b.county, b.year, b.school_id, b.stage
 ),
+-- school_compliance's rule, as the 优质均衡 page shows it: an indicator the workbook does not
+-- report is not at standard.
 school_rule AS (
     SELECT r.county, r.year, 'school_pass_6of7' AS key,
            r.school_id AS scope_code, any_value(s.school_name) AS scope_name,
@@ -122,8 +136,8 @@ SELECT * FROM v_common_values_src ORDER BY county, year, target_id, scope_code;
 CREATE OR REPLACE VIEW v_common_values AS SELECT * FROM d_common_values;
 
 -- Per county, year and common target: the units with a value, those meeting the goal (the
--- registry's comparator and goal, with targets_status's 1e-9 tolerance), and the county's
--- figure: the value itself for a city target, the share of units meeting the goal for a
+-- registry's comparator and goal, with targets_status's 1e-9 tolerance), the units whose
+-- figure cannot be told from the data reported (units_unknown), and the county's figure: the value itself for a city target, the share of units meeting the goal for a
 -- school target. county_targets and county_ranking read it.
 CREATE OR REPLACE VIEW v_common_status_src AS
 WITH goals AS (
@@ -133,13 +147,13 @@ WITH goals AS (
     WHERE plan_set = 'common'
 )
 SELECT v.county, v.year, v.target_id,
-       count(*) AS units,
+       count(v.value) AS units,
        count(*) FILTER (WHERE g.sgn * (v.value - g.goal) >= -1e-9) AS units_met,
        CASE WHEN any_value(g.scope) = 'city' THEN any_value(v.value)
-            ELSE count(*) FILTER (WHERE g.sgn * (v.value - g.goal) >= -1e-9) / count(*) END AS value
+            ELSE count(*) FILTER (WHERE g.sgn * (v.value - g.goal) >= -1e-9) / nullif(count(v.value), 0) END AS value,
+       count(*) - count(v.value) AS units_unknown
 FROM v_common_values AS v
 JOIN goals AS g USING (target_id)
-WHERE v.value IS NOT NULL
 GROUP BY v.county, v.year, v.target_id;
 
 CREATE OR REPLACE TABLE d_common_status AS

@@ -149,8 +149,9 @@ def test_a_county_must_be_named_when_there_are_several(two_county_db, demo_db):
     # one county: left out, it is that county
     assert dbmod.run("dataset_info", {}, db=demo_db)["county_code"].tolist() == [KAIPING]
     assert dbmod.run("dataset_info", {"county": ENPING}, db=two_county_db)[
-        ["county_code", "first_year", "last_year"]
-    ].values.tolist() == [[ENPING, 2025, 2026]]
+        ["county_code", "first_year", "last_year", "is_demo"]
+    ].values.tolist() == [[ENPING, 2025, 2026, False]]  # imported into the demo file: not demo data
+    assert dbmod.run("dataset_info", {"county": KAIPING}, db=two_county_db)["is_demo"].tolist() == [True]
 
 
 def _cli(*args):

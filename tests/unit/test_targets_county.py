@@ -23,15 +23,16 @@ ENPING_SCHOOLS = sorted(s[0] for s in (*two_counties.PRIMARY, *two_counties.JUNI
 # G1: the 小学/初中 CVs that exist — 5 indicators are reported (degree teachers, teaching and
 #     sports area, equipment, multimedia rooms; no 骨干/体艺 teachers) × 2 stages = 10, all within
 #     cap (小学 equipment 1/3 ≤ 0.50, degree 0.158; 初中 equipment 0.129, multimedia 0.051;
-#     areas are 5 and 8 m² per pupil everywhere, CV 0) → 10 of 14.
+#     areas are 5 and 8 m² per pupil everywhere, CV 0) → 10 of 14 within cap and none over it:
+#     whether all 14 are within cap cannot be told, so G1 has no value (数据不足), not a miss.
 # G2: every school reports only those 5 of the 7 indicators, so none has 6 at standard → 0.
 # G3: all classes in bands ≤ 41–45 (小学 cap 45, 初中 50) → 0 over-standard classes.
 # G4: no class of 56+, schools of 100–400 pupils under the 2000 cap → 0 per school.
 # G5: 120 children ÷ pop_age3_5 (200 in 2025, 210 in 2026); G6, G7: the one kindergarten is
 #     公办 and 普惠 → 1.
 BY_HAND = {
-    2025: {"G1": 10.0, "G3": 0.0, "G5": 120 / 200, "G6": 1.0, "G7": 1.0},
-    2026: {"G1": 10.0, "G3": 0.0, "G5": 120 / 210, "G6": 1.0, "G7": 1.0},
+    2025: {"G3": 0.0, "G5": 120 / 200, "G6": 1.0, "G7": 1.0},
+    2026: {"G3": 0.0, "G5": 120 / 210, "G6": 1.0, "G7": 1.0},
 }
 
 
@@ -61,6 +62,7 @@ def test_enping_values_equal_the_hand_computation(two_county_db, year):
     for t, v in BY_HAND[year].items():
         assert city.loc[t, "value"] == pytest.approx(v, abs=1e-12), t
         assert city.loc[t, "value_year"] == year
+    assert pd.isna(city.loc["G1", "value"])  # 10 of 14 CVs, none over the cap: unknown
     assert (st.loc[st["target_id"] == "G2", "value"] == 0).all()
     assert (st.loc[st["target_id"] == "G4", "value"] == 0).all()
     # the 6-of-7 rule is school_compliance's: it says the same of every 恩平 school
@@ -71,7 +73,7 @@ def test_enping_values_equal_the_hand_computation(two_county_db, year):
 def test_enping_verdicts(enping_status):
     # 持续 targets: the 2025 column judges 2025's own figure (final), 2027 is a projection
     s = enping_status.drop_duplicates("target_id").set_index("target_id")
-    assert s.loc["G1", "status_2025"] == "未按期达标" and s.loc["G1", "status_2027"] == "需加速"
+    assert s.loc["G1", "status_2025"] == "数据不足" and s.loc["G1", "status_2027"] == "数据不足"
     assert s.loc["G5", "status_2025"] == "未按期达标" and s.loc["G5", "status_2027"] == "偏离"  # 0.6 → 0.571
     for t in ("G3", "G4", "G6", "G7"):
         assert s.loc[t, "status_2025"] == "已达标" and s.loc[t, "status_2027"] == "已达标"
@@ -102,7 +104,9 @@ def test_ref_targets_per_county_equals_plan_rows(two_county_db):
 def test_county_targets_equals_targets_status_for_enping(two_county_db, enping_status):
     ct = _run(two_county_db, "county_targets", year=2026, scope=ENPING).set_index("target_id")
     assert ct.index.tolist() == G and set(ct["county"]) == {ENPING}
-    for t, rows in enping_status.groupby("target_id"):
+    # G1 has no figure (10 of the 14 CVs reported, none over the cap): 数据不足 on both sides
+    assert (ct.loc["G1", "units"], ct.loc["G1", "verdict"]) == (0, "数据不足")
+    for t, rows in enping_status[enping_status["target_id"] != "G1"].groupby("target_id"):
         sgn = -1 if rows["comparator"].iloc[0] == "<=" else 1
         meets = sgn * (rows["value"] - rows["goal"]) >= -1e-9
         assert ct.loc[t, "units"] == len(rows) and ct.loc[t, "units_met"] == meets.sum(), t
