@@ -11,7 +11,7 @@
 SELECT
     c.county, d.county_name, c.year, c.stage, c.indicator, c.indicator_name, c.unit,
     c.mean, c.sd, c.cv, c.threshold, c.passed, c.schools, c.students
-FROM county_cv($year) AS c
+FROM county_cv($year, NULL) AS c
 LEFT JOIN d_counties AS d USING (county)
 JOIN ref_indicators AS ri ON ri.key = c.indicator
 WHERE c.year = $year

@@ -2,7 +2,7 @@
 -- purpose: the counties in the database (d_counties) and the official 校际差异系数 of each
 --          county (v_county_cv), written once for balance_cv, county_balance_cv and the common
 --          target G1.
--- creates: d_counties (table), county_cv(of_year) (table macro), v_county_cv (view)
+-- creates: d_counties (table), county_cv(of_year, of_county) (table macro), v_county_cv (view)
 -- reads:   towns, schools, school_years, v_balance_values, ref_standards
 
 -- One row per county (the first 6 digits of a town's 区划代码) with its towns, schools and the
@@ -37,13 +37,15 @@ ORDER BY t.county;
 -- 校际差异系数 (official pupil-weighted CV) per county, school year, stage and 优质均衡
 -- resource indicator, against the registry's cap (see docs/METHODS.md, 差异系数):
 -- X̄ = k·ΣR/ΣP, S = √(Σ(P_i/P)(X_i − X̄)²), CV = S/X̄, over the in_cv segments with a value.
--- A table macro of one optional school year (NULL = every year): the segments `v` are read
--- twice (for X̄ and P, then for S), so DuckDB materialises them, and a filter on the year
--- outside would not reach inside; county_cv(year) reads one year (a fifth of the rows).
-CREATE OR REPLACE MACRO county_cv(of_year) AS TABLE
+-- A table macro of an optional school year and county (NULL = all): the segments `v` are
+-- read twice (for X̄ and P, then for S), so DuckDB materialises them, and a filter outside
+-- would not reach inside; county_cv(year, NULL) reads one year (a fifth of the rows),
+-- county_cv(year, county) one county's row groups.
+CREATE OR REPLACE MACRO county_cv(of_year, of_county) AS TABLE
 WITH v AS (
     SELECT * FROM v_balance_values
     WHERE value IS NOT NULL AND (of_year IS NULL OR year = of_year)
+      AND (of_county IS NULL OR county = of_county)
 ),
 agg AS (
     SELECT county, year, stage, indicator, any_value(indicator_name) AS indicator_name,
@@ -71,4 +73,4 @@ JOIN spread AS s USING (county, year, stage, indicator)
 LEFT JOIN ref_standards AS cap ON cap.indicator_key = 'balance_cv' AND cap.scope = a.stage;
 
 -- Every year, for G1 and the ranking.
-CREATE OR REPLACE VIEW v_county_cv AS SELECT * FROM county_cv(NULL);
+CREATE OR REPLACE VIEW v_county_cv AS SELECT * FROM county_cv(NULL, NULL);
