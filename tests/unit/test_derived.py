@@ -214,3 +214,35 @@ def test_partial_derive_of_an_older_file_rebuilds_everything(oracle_db):
     assert "county" in {r[0] for r in con.execute("DESCRIBE d_segments").fetchall()}
     assert con.execute("SELECT count(*) FROM d_segments").fetchone()[0] > 0
     con.close()
+
+
+def test_county_cv_macro_is_the_view_filtered(oracle_db):
+    """county_cv(year, county) — what balance_cv and county_balance_cv read, so that only the
+    asked year (and county) is computed — gives exactly v_county_cv's rows for them, to the
+    last bit; NULL means every year or every county."""
+    con = duckdb.connect(str(oracle_db))
+    first = con.execute("SELECT DISTINCT substr(town_code, 1, 6) FROM towns").fetchone()[0]
+    second = "440785" if first != "440785" else "440783"
+    _add_county(con, second)
+    con.execute("UPDATE school_years SET students = students * 3 WHERE school_id LIKE 'E%'")
+    derive(con)
+    keys = "ORDER BY county, year, stage, indicator"
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM v_county_cv ORDER BY 1").fetchall()]
+    assert years and con.execute("SELECT count(DISTINCT county) FROM v_county_cv").fetchone()[0] == 2
+    for year in years:
+        whole = con.execute(f"SELECT * FROM v_county_cv WHERE year = ? {keys}", [year]).df()
+        pd.testing.assert_frame_equal(con.execute(f"SELECT * FROM county_cv(?, NULL) {keys}", [year]).df(), whole)
+        for county in (first, second):
+            one = con.execute(f"SELECT * FROM county_cv(?, ?) {keys}", [year, county]).df()
+            pd.testing.assert_frame_equal(one, whole[whole["county"] == county].reset_index(drop=True))
+    # the two counties differ (tripled pupils move the pupil-weighted means), so the filter matters
+    a, b = (con.execute(f"SELECT mean FROM county_cv(?, ?) {keys}", [years[-1], c]).fetchall() for c in (first, second))
+    assert len(a) == len(b) > 0 and a != b
+    every = con.execute(f"SELECT * FROM county_cv(NULL, NULL) {keys}").df()
+    pd.testing.assert_frame_equal(every, con.execute(f"SELECT * FROM v_county_cv {keys}").df())
+    # the stored common statuses are the source view's rows
+    stored = con.execute("SELECT * FROM d_common_status ORDER BY county, year, target_id").df()
+    pd.testing.assert_frame_equal(
+        stored, con.execute("SELECT * FROM v_common_status_src ORDER BY county, year, target_id").df()
+    )
+    con.close()
