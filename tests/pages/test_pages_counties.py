@@ -110,8 +110,7 @@ def test_county_comparison_shows_both_counties(two, params):
     assert set(ranking["县级区划代码"]) == {KAIPING, ENPING}
     assert set(ranking["县（市、区）"]) == {"开平市", "恩平市"}
     assert list(ranking["排名"]) == sorted(ranking["排名"])
-    charts = [c for c in at.get("plotly_chart")]
-    assert len(charts) >= 5  # map, 2 heat tables, verdicts, gaps
+    assert len(at.get("plotly_chart")) == 1  # the map; the ranking is the first view
     if params.get("county"):
         assert "当前县（市、区）：开平市" in _texts(at)
 
@@ -151,3 +150,15 @@ def test_a_county_page_shows_that_countys_figures(two):
     assert enping["每百名学生拥有高于规定学历教师数"] == pytest.approx(DEGREE_CV, abs=1e-12)
     assert len(enping) == 5  # no 骨干教师 or 体育艺术教师 in the fixture: those two CVs are undefined
     assert primary_cv(KAIPING)["生均教学仪器设备值"] != pytest.approx(EQUIPMENT_CV, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("view", "charts", "heading"),
+    [("cv", 3, "义务教育校际差异系数"), ("targets", 2, "共同目标"), ("gap", 2, "城乡差距")],
+)
+def test_county_comparison_views(two, view, charts, heading):
+    # one view at a time below the map (each chart has a row per county: 122 for the province)
+    at = render_page("views/counties.py", view=view)
+    assert len(at.get("plotly_chart")) == charts
+    assert [s.value for s in at.subheader if s.value.startswith(heading)]
+    assert not [d for d in at.dataframe if "排名" in d.value.columns]
