@@ -171,28 +171,12 @@ v_special AS (
     GROUP BY ALL
 ),
 -- T5: per ordinary school, the larger of its share of 大班额 classes and its relative excess
--- over the school-size cap of its type (0 = neither); 一贯制 schools count their compulsory
--- segments against the cap, as in oversized_schools.
-school_size AS (
-    SELECT year, school_id, any_value(school_name) AS school_name, any_value(school_type) AS school_type,
-           sum(students) FILTER (
-               WHERE school_type NOT IN ('九年一贯制学校', '十二年一贯制学校') OR stage IN ('小学', '初中')
-           ) AS students,
-           sum(big_classes) AS big_classes,
-           sum(classes) FILTER (WHERE big_classes IS NOT NULL) AS banded_classes
-    FROM v_segments
-    WHERE year <= $year AND stage IN ('小学', '初中', '高中') AND students > 0
-      AND school_type NOT IN ('幼儿园', '特殊教育学校')
-    GROUP BY year, school_id
-),
+-- over the school-size cap of its type (0 = neither): the common target G4's measure, stored
+-- per county in d_common_values (queries/derived/07_common_values.sql).
 v_big AS (
-    SELECT 'big_class_share+school_size' AS key, z.school_id, z.school_name, z.year,
-           greatest(
-               coalesce(z.big_classes / nullif(z.banded_classes, 0), 0),
-               coalesce(greatest(z.students / cap.value - 1, 0), 0)
-           )::DOUBLE
-    FROM school_size AS z
-    LEFT JOIN ref_standards AS cap ON cap.indicator_key = 'school_size' AND cap.scope = z.school_type
+    SELECT indicator_key AS key, scope_code AS school_id, scope_name AS school_name, year, value
+    FROM v_common_values
+    WHERE indicator_key = 'big_class_share+school_size' AND year <= $year
 ),
 -- T6: the plan's four items per compulsory-school (小学/初中 segments in the assessment):
 -- 生均教学及辅助用房面积 and 生均体育运动场馆面积 at the registry standard in every segment,
